@@ -1,0 +1,62 @@
+// Audit trail. Append-only, and hash-chained per organization so tampering is detectable:
+// hash = H(prev_hash || canonical), with canonical the exact bytes that were hashed.
+import { sql } from 'drizzle-orm';
+import { bigint, check, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, id, ts } from './_columns';
+import { sqlList } from './_sql';
+import { organizations } from './tenancy';
+
+export const AUDIT_DECISIONS = ['allow', 'deny'] as const;
+export type AuditDecision = (typeof AUDIT_DECISIONS)[number];
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: id(),
+    // Null for events outside any organization (e.g. auth.login_failed for an unknown email).
+    organizationId: uuid('organization_id').references(() => organizations.id, {
+      onDelete: 'cascade',
+    }),
+    // The specific reason, e.g. run_denied_policy (API-NOTES "Audit naming").
+    eventType: text('event_type').notNull(),
+    eventData: jsonb('event_data').$type<Record<string, unknown>>().notNull().default({}),
+    ts: ts('ts').notNull().defaultNow(),
+    // Who: e.g. user:<id>, agent:<id>.
+    subject: text('subject'),
+    // Dotted and stable: agent.create, run.denied, auth.login_failed.
+    action: text('action').notNull(),
+    // <kind>:<id or name>.
+    target: text('target'),
+    decision: text('decision').$type<AuditDecision>(),
+    // The matched policy rule. UUID here (the spec's integer), and deliberately no FK: the
+    // audit record must outlive the rule.
+    ruleId: uuid('rule_id'),
+    context: jsonb('context').$type<Record<string, unknown>>().notNull().default({}),
+    // Hash chain. Nullable so the columns can be filled by the writer that owns the chain.
+    seq: bigint('seq', { mode: 'number' }),
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
+    canonical: text('canonical'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('audit_events_org_ts_id_idx').on(t.organizationId, t.ts.desc(), t.id),
+    index('audit_events_org_action_idx').on(t.organizationId, t.action),
+    index('audit_events_org_subject_idx').on(t.organizationId, t.subject),
+    // One position per chain. NULLs are distinct here, so rows without a seq never collide...
+    uniqueIndex('audit_events_org_seq_unique').on(t.organizationId, t.seq),
+    // ...and the chain of events without an organization gets its own uniqueness.
+    uniqueIndex('audit_events_global_seq_unique')
+      .on(t.seq)
+      .where(sql`${t.organizationId} is null`),
+    // The global (last 24h) feed.
+    index('audit_events_ts_idx').on(t.ts),
+    check(
+      'audit_events_decision_check',
+      sql`${t.decision} is null or ${t.decision} in (${sqlList(AUDIT_DECISIONS)})`,
+    ),
+  ],
+);
+
+export type AuditEvent = typeof auditEvents.$inferSelect;
+export type NewAuditEvent = typeof auditEvents.$inferInsert;
