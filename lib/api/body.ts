@@ -1,0 +1,46 @@
+// Request bodies: JSON only, at most 1 MiB, read with a cap so an oversize body is refused
+// without being buffered whole.
+import { AppError } from './errors';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export async function readJsonBody(req: Request, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
+  const declared = req.headers.get('content-length');
+  if (declared && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  const type = req.headers.get('content-type') ?? '';
+  const text = await readCapped(req, maxBytes);
+  if (text.trim() === '') return {};
+  if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw new AppError('unsupported_media_type', 'Send the body as application/json');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AppError('invalid_json', 'The body is not valid JSON', {
+      reason: error instanceof Error ? error.message : 'parse error',
+    });
+  }
+}
+
+async function readCapped(req: Request, maxBytes: number): Promise<string> {
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks));
+}
+
+const tooLarge = (maxBytes: number) =>
+  new AppError('payload_too_large', `The body is larger than ${maxBytes} bytes`, {
+    max_bytes: maxBytes,
+  });

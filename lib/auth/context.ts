@@ -1,0 +1,33 @@
+// The context every service receives: who is calling, on which database, for which request.
+// Org-scoped fields (orgId, envId, role) are filled by the route wrapper once the tenancy layer
+// has resolved them; a service for org-owned data filters every query by ctx.orgId.
+import type { Db } from '@/db/client';
+
+export interface UserActor {
+  kind: 'user';
+  userId: string;
+  email: string;
+  isInstanceAdmin: boolean;
+  /** How the request proved the identity. */
+  via: 'api_token' | 'session';
+  /** The API token used, when via = api_token (logout deletes it). */
+  tokenId?: string;
+}
+
+export interface AnonymousActor {
+  kind: 'anonymous';
+}
+
+export type Actor = UserActor | AnonymousActor;
+
+export interface Ctx {
+  db: Db;
+  actor: Actor;
+  requestId: string;
+  /** Identifies the client for throttling: its address, or a shared key when it is unknown. */
+  clientKey: string;
+}
+
+export interface UserCtx extends Ctx {
+  actor: UserActor;
+}

@@ -1,0 +1,27 @@
+// Start-up of the Node server (called from instrumentation.ts): validate the configuration, open
+// the database and apply migrations (awaited), so a bad setting or a held DATA_DIR stops start-up
+// with a clear message instead of failing the first request.
+import { closeDb, getDb } from '@/db/client';
+import { env } from '@/lib/env';
+import { logger } from '@/lib/observability/logger';
+
+export async function startServer(): Promise<void> {
+  try {
+    const settings = env();
+    await getDb();
+    logger().info(
+      { database: settings.DATABASE_URL ? 'postgres' : 'embedded', data_dir: settings.DATA_DIR, public_url: settings.PUBLIC_URL },
+      'database ready',
+    );
+  } catch (error) {
+    // Printed plainly as well: this is what an operator reads when start-up fails.
+    console.error(`AgentxSuite cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  // Close the embedded database cleanly so its files are consistent on the next start.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      void closeDb().finally(() => process.exit(0));
+    });
+  }
+}
