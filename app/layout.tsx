@@ -5,6 +5,7 @@ import './globals.css';
 export const metadata: Metadata = {
   title: { default: 'AgentxSuite', template: '%s · AgentxSuite' },
   description: 'Zero-trust execution platform and MCP gateway for AI agents',
+  icons: { icon: '/favicon.svg' },
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

@@ -20,15 +20,23 @@ export const REDACTED_KEYS = [
 
 const redactPaths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
+/** Builds the application logger; `destination` exists for tests. */
+export function createLogger(level: pino.LevelWithSilent, destination?: pino.DestinationStream): pino.Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'agentxsuite' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
 let instance: pino.Logger | undefined;
 
 export function logger(): pino.Logger {
-  instance ??= pino({
-    level: process.env.NODE_ENV === 'test' && !process.env.LOG_LEVEL ? 'silent' : env().LOG_LEVEL,
-    base: { service: 'agentxsuite' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: redactPaths, censor: '[redacted]' },
-    formatters: { level: (label) => ({ level: label }) },
-  });
+  instance ??= createLogger(process.env.NODE_ENV === 'test' && !process.env.LOG_LEVEL ? 'silent' : env().LOG_LEVEL);
   return instance;
 }
