@@ -9,6 +9,7 @@ import { burnPasswordCheck, hashPassword, verifyPassword } from '@/lib/auth/pass
 import { env } from '@/lib/env';
 import type { LoginInput, RegisterInput, UpdateMeInput } from './schemas';
 import { clearAccountThrottle, throttleAuthAttempt } from './throttle';
+import { changedFields, recordAudit } from '@/lib/audit/record';
 
 export interface PublicUser {
   id: string;
@@ -89,12 +90,33 @@ export async function createAccount(ctx: Ctx, input: RegisterInput): Promise<Use
       })
       .returning();
     if (!created) throw new Error('insert returned no row');
+    // The new account is the subject of its own registration.
+    const subject = `user:${created.id}`;
+    await recordAudit(tx, ctx, {
+      subject,
+      organizationId: null,
+      action: 'user.create',
+      eventType: 'user_registered',
+      target: `user:${created.id}`,
+      data: { instance_admin: isFirst, signup_mode: mode },
+    });
     for (const invitation of pending) {
-      await tx
+      const [m] = await tx
         .insert(organizationMemberships)
         .values({ userId: created.id, organizationId: invitation.organizationId, role: invitation.role })
-        .onConflictDoNothing();
+        .onConflictDoNothing()
+        .returning();
       await tx.update(invitations).set({ acceptedAt: new Date() }).where(eq(invitations.id, invitation.id));
+      if (m) {
+        await recordAudit(tx, ctx, {
+          subject,
+          organizationId: invitation.organizationId,
+          action: 'membership.create',
+          eventType: 'invitation_accepted',
+          target: `membership:${m.id}`,
+          data: { user_id: created.id, role: invitation.role, invitation_id: invitation.id },
+        });
+      }
     }
     return created;
   });
@@ -104,19 +126,40 @@ export async function createAccount(ctx: Ctx, input: RegisterInput): Promise<Use
  * Checks an email and password, throttled per account and per client. Returns the user or null;
  * an unknown email costs the same time as a wrong password.
  */
-export async function verifyCredentials(db: Db, input: LoginInput, clientKey: string): Promise<User | null> {
-  await throttleAuthAttempt({ action: 'login', account: input.email, client: clientKey });
+export async function verifyCredentials(ctx: Ctx, input: LoginInput): Promise<User | null> {
+  const { db } = ctx;
+  try {
+    await throttleAuthAttempt({ action: 'login', account: input.email, client: ctx.clientKey });
+  } catch (error) {
+    await auditLoginFailure(ctx, input.email, 'login_throttled');
+    throw error;
+  }
   const [user] = await db.select().from(users).where(sql`lower(${users.email}) = ${input.email}`);
-  if (!user) return burnPasswordCheck(input.password).then(() => null);
-  const ok = await verifyPassword(input.password, user.password);
-  if (!ok || !user.isActive) return null;
+  const ok = user ? await verifyPassword(input.password, user.password) : await burnPasswordCheck(input.password);
+  if (!user || !ok || !user.isActive) {
+    await auditLoginFailure(ctx, input.email, user ? (ok ? 'account_inactive' : 'wrong_password') : 'unknown_email', user?.id);
+    return null;
+  }
   await clearAccountThrottle(input.email);
   await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
   return user;
 }
 
+/** Failed sign-ins go to the instance trail; the reason is for operators, never for the caller. */
+async function auditLoginFailure(ctx: Ctx, emailAddress: string, reason: string, userId?: string): Promise<void> {
+  await recordAudit(ctx.db, ctx, {
+    organizationId: null,
+    action: 'auth.login_failed',
+    eventType: reason === 'login_throttled' ? 'login_throttled' : 'login_failed',
+    target: userId ? `user:${userId}` : `email:${emailAddress}`,
+    subject: `email:${emailAddress}`,
+    decision: 'deny',
+    data: { reason },
+  });
+}
+
 export async function loginWithPassword(ctx: Ctx, input: LoginInput): Promise<{ user: PublicUser; token: string }> {
-  const user = await verifyCredentials(ctx.db, input, ctx.clientKey);
+  const user = await verifyCredentials(ctx, input);
   if (!user) throw new AppError('unauthenticated', INVALID_CREDENTIALS);
   const token = await issueApiToken(ctx.db, user.id, 'login');
   return { user: toPublicUser(user), token };
@@ -230,6 +273,20 @@ export async function updateMe(ctx: UserCtx, input: UpdateMeInput): Promise<Publ
       })
       .where(eq(users.id, user.id))
       .returning();
+    await recordAudit(tx, ctx, {
+      organizationId: null,
+      action: 'user.update',
+      eventType: newHash ? 'user_password_changed' : 'user_updated',
+      target: `user:${user.id}`,
+      data: {
+        changed_fields: changedFields({
+          first_name: input.first_name,
+          last_name: input.last_name,
+          email: emailChanges ? input.email : undefined,
+          password: input.new_password,
+        }),
+      },
+    });
     if (newHash) {
       const keep = ctx.actor.tokenId;
       await tx
@@ -252,6 +309,14 @@ export async function resetPasswordByEmail(db: Db, emailAddress: string, newPass
       .returning({ id: users.id });
     if (!row) return false;
     await tx.delete(apiTokens).where(eq(apiTokens.userId, row.id));
+    await recordAudit(tx, { actor: { kind: 'anonymous' }, requestId: 'cli', clientKey: 'operator-cli' }, {
+      organizationId: null,
+      action: 'user.update',
+      eventType: 'user_password_reset_by_operator',
+      target: `user:${row.id}`,
+      subject: 'operator:cli',
+      data: { changed_fields: ['password'] },
+    });
     return true;
   });
 }

@@ -21,6 +21,9 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export type ErrorDetails = Record<string, unknown>;
 
 export class AppError extends Error {
+  /** The organization a refusal happened in, so the route wrapper can audit it there. */
+  orgId?: string;
+
   constructor(
     readonly code: ErrorCode,
     message: string,

@@ -1,11 +1,15 @@
 // The route wrapper: every /api/v1 handler is `apiRoute(options, handler)`. It composes small
-// steps — request id, authentication, same-origin check, error mapping, access log — so a route
-// file stays a few lines: parse input, call a service, answer.
+// steps — request id, authentication, same-origin check, organization access, error mapping,
+// audit of refusals, access log — so a route file stays a few lines: parse input, call a
+// service, answer.
 import { getDb } from '@/db/client';
+import { recordAudit } from '@/lib/audit/record';
 import { authenticate, assertSameOrigin } from '@/lib/auth/authenticate';
 import type { Ctx, UserCtx } from '@/lib/auth/context';
+import type { Permission } from '@/lib/auth/rbac';
 import { env } from '@/lib/env';
 import { logger } from '@/lib/observability/logger';
+import { getEnvironmentOrThrow, requireOrgAccess, type OrgCtx } from '@/lib/tenancy/access';
 import type { z } from 'zod';
 import { readJsonBody } from './body';
 import { clientKey } from './client-key';
@@ -26,41 +30,49 @@ interface HandlerArgs<P extends Params, C extends Ctx> {
 
 type Handler<P extends Params, C extends Ctx> = (args: HandlerArgs<P, C>) => Promise<Response>;
 
-interface RouteOptions<A extends 'public' | 'user'> {
+interface RouteOptions {
   /** 'user': a signed-in user (API token or session); 'public': anyone. */
-  auth: A;
+  auth: 'public' | 'user';
+  /**
+   * For /orgs/{org_id}/… paths: the permission (lib/auth/rbac.ts) the caller's role in that
+   * organization must grant. Non-members get 404. An {env_id} in the path must belong to the org.
+   */
+  permission?: Permission;
 }
-
-type CtxFor<A> = A extends 'user' ? UserCtx : Ctx;
 
 type NextHandler = (req: Request, context: { params: Promise<Params> }) => Promise<Response>;
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-export function apiRoute<A extends 'public' | 'user', P extends Params = Params>(
-  options: RouteOptions<A>,
-  handler: Handler<P, CtxFor<A>>,
-): NextHandler {
+export function apiRoute<P extends Params = Params>(
+  options: { auth: 'user'; permission: Permission },
+  handler: Handler<P, OrgCtx>,
+): NextHandler;
+export function apiRoute<P extends Params = Params>(options: { auth: 'user' }, handler: Handler<P, UserCtx>): NextHandler;
+export function apiRoute<P extends Params = Params>(options: { auth: 'public' }, handler: Handler<P, Ctx>): NextHandler;
+export function apiRoute<P extends Params = Params>(options: RouteOptions, handler: Handler<P, never>): NextHandler {
   return async (req, context) => {
     const started = performance.now();
     const requestId = requestIdOf(req);
     const url = new URL(req.url);
-    let actorId: string | undefined;
+    let ctx: Ctx | undefined;
+    let params: Params = {};
     let response: Response;
     try {
+      params = (await context?.params) ?? {};
       const db = await getDb();
       const actor = await authenticate(req, db);
-      if (actor.kind === 'user') actorId = actor.userId;
+      ctx = { db, actor, requestId, clientKey: clientKey(req) };
       if (options.auth === 'user' && actor.kind !== 'user') throw unauthenticated();
       if (actor.kind === 'user' && actor.via === 'session' && UNSAFE_METHODS.has(req.method)) {
         assertSameOrigin(req, env().PUBLIC_URL);
       }
-      const ctx = { db, actor, requestId, clientKey: clientKey(req) } as CtxFor<A>;
-      const params = ((await context?.params) ?? {}) as P;
+      if (options.permission) ctx = await orgScope(ctx as UserCtx, params, options.permission);
       const body = async <S extends z.ZodType>(schema: S) => parseInput(schema, await readJsonBody(req));
-      response = await handler({ req, url, params, ctx, body });
+      response = await handler({ req, url, params: params as P, ctx: ctx as never, body });
     } catch (error) {
       response = errorResponse(error, requestId, { method: req.method, path: url.pathname });
+      if (ctx) await auditRefusal(ctx, error, Boolean(options.permission), params, req.method, url.pathname);
     }
     response.headers.set('x-request-id', requestId);
     logger().info(
@@ -70,7 +82,8 @@ export function apiRoute<A extends 'public' | 'user', P extends Params = Params>
         path: url.pathname,
         status: response.status,
         duration_ms: Math.round(performance.now() - started),
-        user_id: actorId,
+        user_id: ctx?.actor.kind === 'user' ? ctx.actor.userId : undefined,
+        org_id: ctx && 'orgId' in ctx ? ctx.orgId : undefined,
       },
       'request',
     );
@@ -78,8 +91,50 @@ export function apiRoute<A extends 'public' | 'user', P extends Params = Params>
   };
 }
 
+async function orgScope(ctx: UserCtx, params: Params, permission: Permission): Promise<OrgCtx> {
+  const orgCtx = await requireOrgAccess(ctx, params.org_id ?? '', permission);
+  if (params.env_id !== undefined) {
+    orgCtx.envId = (await getEnvironmentOrThrow(orgCtx, params.env_id)).id;
+  }
+  return orgCtx;
+}
+
+/**
+ * Every 401 and 403 on an org-scoped route leaves an audit event, and so does any refusal inside
+ * an organization (a role check on a path that names the org only in its body or row): 403s in
+ * the organization's trail (the caller is a member), 401s in the instance trail (nobody is known).
+ */
+async function auditRefusal(
+  ctx: Ctx,
+  error: unknown,
+  orgScoped: boolean,
+  params: Params,
+  method: string,
+  path: string,
+): Promise<void> {
+  if (!(error instanceof AppError) || (error.status !== 401 && error.status !== 403)) return;
+  if (!orgScoped && !error.orgId) return;
+  const denied = error.status === 403;
+  try {
+    await recordAudit(ctx.db, ctx, {
+      organizationId: denied ? (error.orgId ?? null) : null,
+      action: denied ? 'access.denied' : 'access.unauthenticated',
+      eventType: denied ? 'permission_denied' : 'not_authenticated',
+      target: `org:${error.orgId ?? params.org_id ?? 'unknown'}`,
+      decision: 'deny',
+      data: { method, path, ...(denied ? { permission: error.details.permission, reason: error.message } : {}) },
+    });
+  } catch (auditError) {
+    logger().error({ request_id: ctx.requestId, err: auditError }, 'could not audit a refusal');
+  }
+}
+
 export function json(data: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return Response.json(data, { status, headers: { 'cache-control': 'no-store', ...headers } });
+}
+
+export function noContent(): Response {
+  return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
 }
 
 export function errorResponse(error: unknown, requestId: string, where: Record<string, unknown> = {}): Response {

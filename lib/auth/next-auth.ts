@@ -1,6 +1,7 @@
 // Auth.js v5 for the browser console: email + password (credentials) with JWT session cookies.
 // The session carries the user id and the account's session version; a password change bumps
 // the version in the database, and every session minted before it stops resolving.
+import { randomUUID } from 'node:crypto';
 import NextAuth, { CredentialsSignin } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { getDb } from '@/db/client';
@@ -43,7 +44,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
           const parsed = loginSchema.safeParse({ email: credentials.email, password: credentials.password });
           if (!parsed.success) return null;
           try {
-            const user = await verifyCredentials(await getDb(), parsed.data, clientKey(request));
+            const ctx = { db: await getDb(), actor: { kind: 'anonymous' } as const, requestId: randomUUID(), clientKey: clientKey(request) };
+            const user = await verifyCredentials(ctx, parsed.data);
             if (!user) return null;
             const name = `${user.firstName} ${user.lastName}`.trim() || user.email;
             return { id: user.id, email: user.email, name, sessionVersion: user.sessionVersion };

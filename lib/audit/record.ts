@@ -1,0 +1,66 @@
+// Writing audit events. Call recordAudit inside the same transaction as the change it describes,
+// so an event exists exactly when its change does. Events are appended unchained; the chainer
+// (lib/audit/chain.ts) links them into the per-organization hash chain moments later, so writers
+// never wait on one another (ARCHITECTURE.md, audit).
+import type { Db } from '@/db/client';
+import { auditEvents } from '@/db/schema';
+import type { Actor, Ctx } from '@/lib/auth/context';
+
+export interface AuditInput {
+  organizationId: string | null;
+  /** Dotted and stable: `organization.create`, `auth.login_failed`, `run.denied`. */
+  action: string;
+  /** The specific reason: `organization_created`, `run_denied_policy`. */
+  eventType: string;
+  /** `<kind>:<id or name>`, e.g. `environment:4f…`. */
+  target: string;
+  decision?: 'allow' | 'deny';
+  ruleId?: string | null;
+  /** Overrides the subject derived from the actor (e.g. `email:a@b.c` for a failed login). */
+  subject?: string;
+  /** Non-secret facts about the event: names, changed field names, counts. Never values of secrets. */
+  data?: Record<string, unknown>;
+}
+
+export function subjectOf(actor: Actor): string {
+  return actor.kind === 'user' ? `user:${actor.userId}` : 'anonymous';
+}
+
+/** Appends one event. `db` may be a transaction. */
+export async function recordAudit(db: Db, ctx: Pick<Ctx, 'actor' | 'requestId' | 'clientKey'>, input: AuditInput): Promise<void> {
+  await db.insert(auditEvents).values({
+    organizationId: input.organizationId,
+    eventType: input.eventType,
+    action: input.action,
+    target: input.target,
+    subject: input.subject ?? subjectOf(ctx.actor),
+    decision: input.decision ?? 'allow',
+    ruleId: input.ruleId ?? null,
+    eventData: input.data ?? {},
+    context: {
+      request_id: ctx.requestId,
+      client: ctx.clientKey,
+      ...(ctx.actor.kind === 'user' ? { via: ctx.actor.via } : {}),
+    },
+  });
+  afterAuditWrite(input.organizationId);
+}
+
+type Listener = (organizationId: string | null) => void;
+let listener: Listener | undefined;
+
+/** The chainer registers here to learn that an organization has new events. */
+export function onAuditWrite(fn: Listener): void {
+  listener = fn;
+}
+
+function afterAuditWrite(organizationId: string | null): void {
+  listener?.(organizationId);
+}
+
+/** Names of the fields an update changes, for the event's data (values are never recorded). */
+export function changedFields(input: Record<string, unknown>): string[] {
+  return Object.keys(input)
+    .filter((k) => input[k] !== undefined)
+    .sort();
+}

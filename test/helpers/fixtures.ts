@@ -1,0 +1,64 @@
+// Builders for integration tests: accounts, organizations and memberships made through the same
+// services the API uses, so fixtures obey every rule the product does.
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { getDb } from '@/db/client';
+import { organizationMemberships } from '@/db/schema';
+import { registerUser } from '@/lib/accounts/service';
+import type { UserCtx } from '@/lib/auth/context';
+import type { OrgRole } from '@/lib/auth/rbac';
+import { createEnvironment } from '@/lib/tenancy/environments';
+import { createOrganization } from '@/lib/tenancy/organizations';
+import type { OrgCtx } from '@/lib/tenancy/access';
+
+export interface TestUser {
+  id: string;
+  email: string;
+  token: string;
+  ctx: UserCtx;
+}
+
+let n = 0;
+
+export async function makeUser(label = 'user'): Promise<TestUser> {
+  const db = await getDb();
+  const email = `${label}-${++n}-${randomUUID().slice(0, 8)}@example.com`;
+  const anon = { db, actor: { kind: 'anonymous' as const }, requestId: randomUUID(), clientKey: `test-${randomUUID()}` };
+  const { user, token } = await registerUser(anon, { email, password: 'a long enough password', first_name: label, last_name: 'Test' });
+  const ctx: UserCtx = {
+    db,
+    requestId: randomUUID(),
+    clientKey: 'test',
+    actor: { kind: 'user', userId: user.id, email, isInstanceAdmin: user.is_instance_admin, via: 'api_token' },
+  };
+  return { id: user.id, email, token, ctx };
+}
+
+export interface TestOrg {
+  id: string;
+  name: string;
+  envId: string;
+  owner: TestUser;
+  ownerCtx: OrgCtx;
+}
+
+export async function makeOrg(owner?: TestUser, label = 'org'): Promise<TestOrg> {
+  const o = owner ?? (await makeUser('owner'));
+  const org = await createOrganization(o.ctx, { name: `${label}-${randomUUID().slice(0, 8)}` });
+  const ownerCtx: OrgCtx = { ...o.ctx, orgId: org.id, role: 'owner' };
+  const env = await createEnvironment(ownerCtx, { name: 'dev', type: 'development' });
+  return { id: org.id, name: org.name, envId: env.id, owner: o, ownerCtx };
+}
+
+/** Adds a user with a role directly (fixtures for role tests; the API path is tested on its own). */
+export async function addMembership(orgId: string, user: TestUser, role: OrgRole): Promise<string> {
+  const db = await getDb();
+  const [m] = await db.insert(organizationMemberships).values({ organizationId: orgId, userId: user.id, role }).returning();
+  return m!.id;
+}
+
+export async function membershipId(orgId: string, userId: string): Promise<string> {
+  const db = await getDb();
+  const rows = await db.select().from(organizationMemberships).where(eq(organizationMemberships.userId, userId));
+  return rows.find((r) => r.organizationId === orgId)!.id;
+}

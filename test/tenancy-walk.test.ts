@@ -1,0 +1,139 @@
+// The tenancy walk: every API route that can reach organization data is called by a user of
+// another organization with the first organization's ids, and must answer 404 (never 403, never
+// data). Routes are discovered from app/api/v1, so a new route without an entry here fails this
+// test: add its entry (and its ids) when you add the route.
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call } from '@/test/helpers/api';
+import { setupTestDb } from '@/test/helpers/db';
+import { makeOrg, makeUser, membershipId, type TestOrg, type TestUser } from '@/test/helpers/fixtures';
+import { getDb } from '@/db/client';
+import { auditEvents } from '@/db/schema';
+import { eq } from 'drizzle-orm';
+
+setupTestDb();
+
+interface Victim {
+  org: TestOrg;
+  memberId: string;
+  auditEventId: string;
+}
+
+type Walk =
+  /** Org data addressed by ids in the path: the stranger must get 404. */
+  | { kind: 'org-scoped'; params: (v: Victim) => Record<string, string>; body?: (v: Victim) => unknown }
+  /** Org data addressed by ids in the body: the stranger must get 404. */
+  | { kind: 'org-in-body'; methods: string[]; body: (v: Victim) => unknown }
+  /** Not org-scoped; `check` proves the stranger sees nothing of the victim's organization. */
+  | { kind: 'global'; check?: (res: { status: number; body: any }, v: Victim) => void }
+  /** Public or the caller's own account only. */
+  | { kind: 'self' };
+
+const org = (v: Victim) => ({ org_id: v.org.id });
+
+/** Route directory (relative to app/api/v1) → how to walk it. */
+const WALK: Record<string, Walk> = {
+  'auth/register': { kind: 'self' },
+  'auth/login': { kind: 'self' },
+  'auth/logout': { kind: 'self' },
+  'auth/me': { kind: 'self' },
+  'auth/me/orgs': {
+    kind: 'org-in-body',
+    methods: ['POST'],
+    body: (v) => ({ organization_id: v.org.id, email: 'someone@example.com', role: 'viewer' }),
+  },
+  orgs: {
+    kind: 'global',
+    check: (res, v) => expect(JSON.stringify(res.body)).not.toContain(v.org.id),
+  },
+  'orgs/[org_id]': { kind: 'org-scoped', params: org, body: () => ({ name: 'stolen' }) },
+  'orgs/[org_id]/environments': { kind: 'org-scoped', params: org, body: () => ({ name: 'stolen' }) },
+  'orgs/[org_id]/environments/[env_id]': {
+    kind: 'org-scoped',
+    params: (v) => ({ org_id: v.org.id, env_id: v.org.envId }),
+    body: () => ({ name: 'stolen', type: 'production' }),
+  },
+  'orgs/[org_id]/members': { kind: 'org-scoped', params: org, body: () => ({ email: 'thief@example.com', role: 'owner' }) },
+  'orgs/[org_id]/members/[member_id]': {
+    kind: 'org-scoped',
+    params: (v) => ({ org_id: v.org.id, member_id: v.memberId }),
+    body: () => ({ role: 'owner' }),
+  },
+  'orgs/[org_id]/audit': { kind: 'org-scoped', params: org },
+  'orgs/[org_id]/audit/[id]': { kind: 'org-scoped', params: (v) => ({ org_id: v.org.id, id: v.auditEventId }) },
+  'orgs/[org_id]/audit/export': { kind: 'org-scoped', params: org },
+  'orgs/[org_id]/audit/verify': { kind: 'org-scoped', params: org },
+  audit: {
+    kind: 'global',
+    check: (res, v) => expect(JSON.stringify(res.body)).not.toContain(v.org.id),
+  },
+};
+
+const API_ROOT = path.join(process.cwd(), 'app', 'api', 'v1');
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+function discoverRoutes(dir = API_ROOT): string[] {
+  const found: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...discoverRoutes(full));
+    else if (entry.name === 'route.ts') found.push(path.relative(API_ROOT, dir).split(path.sep).join('/'));
+  }
+  return found.sort();
+}
+
+const routes = discoverRoutes();
+
+describe('tenancy walk', () => {
+  let victim: Victim;
+  let stranger: TestUser;
+
+  beforeAll(async () => {
+    const o = await makeOrg(undefined, 'victim');
+    const db = await getDb();
+    const [event] = await db.select().from(auditEvents).where(eq(auditEvents.organizationId, o.id));
+    victim = { org: o, memberId: await membershipId(o.id, o.owner.id), auditEventId: event!.id };
+    stranger = (await makeOrg(undefined, 'stranger')).owner;
+  });
+
+  it('has an entry for every API route', () => {
+    const missing = routes.filter((r) => !(r in WALK));
+    expect(missing, `add these routes to WALK in ${path.basename(__filename)}`).toEqual([]);
+  });
+
+  for (const route of routes) {
+    const walk = WALK[route];
+    if (!walk || walk.kind === 'self') continue;
+    it(`${route}: a stranger learns nothing`, async () => {
+      const mod = (await import(`@/app/api/v1/${route}/route`)) as Record<string, Parameters<typeof call>[0]>;
+      const methods = METHODS.filter((m) => typeof mod[m] === 'function');
+      expect(methods.length).toBeGreaterThan(0);
+      for (const method of methods) {
+        if (walk.kind === 'org-scoped') {
+          const res = await call(mod[method], method, `/api/v1/${route}`, {
+            token: stranger.token,
+            params: walk.params(victim),
+            body: method === 'GET' || method === 'DELETE' ? undefined : walk.body?.(victim),
+          });
+          expect(res.status, `${method} ${route}`).toBe(404);
+          expect(JSON.stringify(res.body)).not.toContain(victim.org.name);
+        } else if (walk.kind === 'org-in-body') {
+          if (!walk.methods.includes(method)) continue;
+          const res = await call(mod[method], method, `/api/v1/${route}`, { token: stranger.token, body: walk.body(victim) });
+          expect(res.status, `${method} ${route}`).toBe(404);
+        } else if (method === 'GET') {
+          const res = await call(mod[method], method, `/api/v1/${route}`, { token: stranger.token });
+          expect(res.status, `${method} ${route}`).toBe(200);
+          walk.check?.(res, victim);
+        }
+      }
+    });
+  }
+
+  it("left the victim's organization untouched", async () => {
+    const { GET } = await import('@/app/api/v1/orgs/[org_id]/route');
+    const res = await call(GET, 'GET', '/x', { token: victim.org.owner.token, params: { org_id: victim.org.id } });
+    expect(res.body.name).toBe(victim.org.name);
+  });
+});
