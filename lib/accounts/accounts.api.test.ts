@@ -266,3 +266,12 @@ describe('conventions', () => {
     expect(other.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('unknown paths', () => {
+  it('answer a JSON 404 in the error shape', async () => {
+    const { GET } = await import('@/app/api/v1/[...path]/route');
+    const res = await call(GET, 'GET', '/api/v1/no/such/thing/');
+    expect(res.status).toBe(404);
+    expect(res.body.error).toMatchObject({ code: 'not_found', message: 'No API endpoint at /api/v1/no/such/thing/' });
+  });
+});
