@@ -32,7 +32,34 @@ const envSchema = z
     AUTH_THROTTLE_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(10),
     AUTH_THROTTLE_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(50),
     TRUST_PROXY: bool.default(false),
+    // Agent JWTs: lifetime of an issued token unless the request asks for less, and the cap.
+    AGENT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(90 * 86_400),
+    AGENT_TOKEN_MAX_TTL_SECONDS: z.coerce.number().int().min(60).max(5 * 365 * 86_400).default(365 * 86_400),
+    // A JSON array of private EC P-256 JWKs (each with a kid), newest first; overrides the keys
+    // generated into DATA_DIR so that every instance signs and verifies with the same ring.
+    AGENT_JWT_SIGNING_KEYS: optionalString.pipe(
+      z
+        .string()
+        .transform((text, c) => {
+          try {
+            return JSON.parse(text) as unknown;
+          } catch {
+            c.addIssue({ code: 'custom', message: 'must be a JSON array of private JWKs' });
+            return z.NEVER;
+          }
+        })
+        .pipe(
+          z
+            .array(z.looseObject({ kty: z.literal('EC'), crv: z.literal('P-256'), d: z.string(), x: z.string(), y: z.string(), kid: z.string().min(1) }))
+            .min(1, 'needs at least one key'),
+        )
+        .optional(),
+    ),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .refine((e) => e.AGENT_TOKEN_TTL_SECONDS <= e.AGENT_TOKEN_MAX_TTL_SECONDS, {
+    path: ['AGENT_TOKEN_TTL_SECONDS'],
+    message: 'must not exceed AGENT_TOKEN_MAX_TTL_SECONDS',
   })
   .transform((e) => ({
     ...e,

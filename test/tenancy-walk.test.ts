@@ -35,6 +35,8 @@ const org = (v: Victim) => ({ org_id: v.org.id });
 /** Route directory (relative to app/api/v1) → how to walk it. */
 const WALK: Record<string, Walk> = {
   '[...path]': { kind: 'self' },
+  // Instance-wide (instance administrator only), no organization data.
+  'admin/signing-keys/rotate': { kind: 'self' },
   'auth/register': { kind: 'self' },
   'auth/login': { kind: 'self' },
   'auth/logout': { kind: 'self' },

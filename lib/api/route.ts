@@ -5,7 +5,7 @@
 import { getDb } from '@/db/client';
 import { recordAudit } from '@/lib/audit/record';
 import { authenticate, assertSameOrigin } from '@/lib/auth/authenticate';
-import type { Ctx, UserCtx } from '@/lib/auth/context';
+import type { Actor, AgentCtx, Ctx, UserCtx } from '@/lib/auth/context';
 import type { Permission } from '@/lib/auth/rbac';
 import { env } from '@/lib/env';
 import { logger } from '@/lib/observability/logger';
@@ -31,8 +31,11 @@ interface HandlerArgs<P extends Params, C extends Ctx> {
 type Handler<P extends Params, C extends Ctx> = (args: HandlerArgs<P, C>) => Promise<Response>;
 
 interface RouteOptions {
-  /** 'user': a signed-in user (API token or session); 'public': anyone. */
-  auth: 'public' | 'user';
+  /**
+   * 'user': a signed-in user (API token or session); 'agent': an agent credential (agent-facing
+   * endpoints); 'public': anyone. Agent tokens are refused everywhere but agent-facing endpoints.
+   */
+  auth: 'public' | 'user' | 'agent';
   /**
    * For /orgs/{org_id}/… paths: the permission (lib/auth/rbac.ts) the caller's role in that
    * organization must grant. Non-members get 404. An {env_id} in the path must belong to the org.
@@ -49,6 +52,7 @@ export function apiRoute<P extends Params = Params>(
   handler: Handler<P, OrgCtx>,
 ): NextHandler;
 export function apiRoute<P extends Params = Params>(options: { auth: 'user' }, handler: Handler<P, UserCtx>): NextHandler;
+export function apiRoute<P extends Params = Params>(options: { auth: 'agent' }, handler: Handler<P, AgentCtx>): NextHandler;
 export function apiRoute<P extends Params = Params>(options: { auth: 'public' }, handler: Handler<P, Ctx>): NextHandler;
 export function apiRoute<P extends Params = Params>(options: RouteOptions, handler: Handler<P, never>): NextHandler {
   return async (req, context) => {
@@ -63,7 +67,7 @@ export function apiRoute<P extends Params = Params>(options: RouteOptions, handl
       const db = await getDb();
       const actor = await authenticate(req, db);
       ctx = { db, actor, requestId, clientKey: clientKey(req) };
-      if (options.auth === 'user' && actor.kind !== 'user') throw unauthenticated();
+      requireActorKind(options.auth, actor);
       if (actor.kind === 'user' && actor.via === 'session' && UNSAFE_METHODS.has(req.method)) {
         assertSameOrigin(req, env().PUBLIC_URL);
       }
@@ -83,12 +87,25 @@ export function apiRoute<P extends Params = Params>(options: RouteOptions, handl
         status: response.status,
         duration_ms: Math.round(performance.now() - started),
         user_id: ctx?.actor.kind === 'user' ? ctx.actor.userId : undefined,
+        agent_id: ctx?.actor.kind === 'agent' ? ctx.actor.agentId : undefined,
         org_id: ctx && 'orgId' in ctx ? ctx.orgId : undefined,
       },
       'request',
     );
     return response;
   };
+}
+
+/** Which kinds of caller an endpoint takes (API-NOTES, "Identities and credentials"). */
+function requireActorKind(auth: RouteOptions['auth'], actor: Actor): void {
+  if (auth === 'public') return;
+  if (actor.kind === 'anonymous') throw unauthenticated();
+  if (auth === 'user' && actor.kind === 'agent') {
+    throw new AppError('forbidden', 'Agent tokens are accepted only on agent-facing endpoints');
+  }
+  if (auth === 'agent' && actor.kind === 'user') {
+    throw new AppError('forbidden', 'This endpoint takes an agent credential, not a user token');
+  }
 }
 
 async function orgScope(ctx: UserCtx, params: Params, permission: Permission): Promise<OrgCtx> {

@@ -23,7 +23,9 @@ export interface AuditInput {
 }
 
 export function subjectOf(actor: Actor): string {
-  return actor.kind === 'user' ? `user:${actor.userId}` : 'anonymous';
+  if (actor.kind === 'user') return `user:${actor.userId}`;
+  if (actor.kind === 'agent') return `agent:${actor.agentId}`;
+  return 'anonymous';
 }
 
 /** Appends one event. `db` may be a transaction. */
@@ -40,22 +42,25 @@ export async function recordAudit(db: Db, ctx: Pick<Ctx, 'actor' | 'requestId' |
     context: {
       request_id: ctx.requestId,
       client: ctx.clientKey,
-      ...(ctx.actor.kind === 'user' ? { via: ctx.actor.via } : {}),
+      ...(ctx.actor.kind !== 'anonymous' ? { via: ctx.actor.via } : {}),
     },
   });
   afterAuditWrite(input.organizationId);
 }
 
 type Listener = (organizationId: string | null) => void;
-let listener: Listener | undefined;
+// On globalThis, not in a module variable: Next compiles instrumentation.ts (which starts the
+// chainer) and the route handlers (which write events) as separate module graphs, each with its
+// own copy of this module.
+const hooks = globalThis as unknown as { __axsAuditWriteListener?: Listener };
 
 /** The chainer registers here to learn that an organization has new events. */
 export function onAuditWrite(fn: Listener): void {
-  listener = fn;
+  hooks.__axsAuditWriteListener = fn;
 }
 
 function afterAuditWrite(organizationId: string | null): void {
-  listener?.(organizationId);
+  hooks.__axsAuditWriteListener?.(organizationId);
 }
 
 /** Names of the fields an update changes, for the event's data (values are never recorded). */

@@ -2,6 +2,7 @@
 import type { Db } from '@/db/client';
 import { resolveApiToken, resolveSessionUser } from '@/lib/accounts/service';
 import { AppError, unauthenticated } from '@/lib/api/errors';
+import { verifyAgentToken } from './agent-jwt';
 import { credentialFromHeader, tokenKind } from './api-tokens';
 import type { Actor } from './context';
 import { readSessionCookie } from './session-cookie';
@@ -24,9 +25,19 @@ export async function authenticate(req: Request, db: Db): Promise<Actor> {
           tokenId: found.tokenId,
         };
       }
-      case 'agent_jwt':
-        // No agent tokens are issued yet; until the agents work lands, none can verify.
-        throw unauthenticated('Invalid or expired token');
+      case 'agent_jwt': {
+        const claims = await verifyAgentToken(db, credential);
+        if (!claims) throw unauthenticated('Invalid or expired token');
+        return {
+          kind: 'agent',
+          agentId: claims.agentId,
+          orgId: claims.orgId,
+          envId: claims.envId,
+          jti: claims.jti,
+          scopes: claims.scopes,
+          via: 'agent_jwt',
+        };
+      }
       default:
         throw unauthenticated('Unrecognised token format');
     }

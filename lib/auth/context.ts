@@ -14,11 +14,22 @@ export interface UserActor {
   tokenId?: string;
 }
 
+export interface AgentActor {
+  kind: 'agent';
+  agentId: string;
+  orgId: string;
+  envId: string;
+  /** The platform JWT's id (null when the agent used its static BEARER secret). */
+  jti: string | null;
+  scopes: string[];
+  via: 'agent_jwt' | 'bearer_secret' | 'mtls';
+}
+
 export interface AnonymousActor {
   kind: 'anonymous';
 }
 
-export type Actor = UserActor | AnonymousActor;
+export type Actor = UserActor | AgentActor | AnonymousActor;
 
 export interface Ctx {
   db: Db;
@@ -30,4 +41,8 @@ export interface Ctx {
 
 export interface UserCtx extends Ctx {
   actor: UserActor;
+}
+
+export interface AgentCtx extends Ctx {
+  actor: AgentActor;
 }

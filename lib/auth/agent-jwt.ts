@@ -1,0 +1,88 @@
+// Agent tokens: platform JWTs signed with the ring of lib/auth/signing-keys.ts. Verification pins
+// the algorithm, `typ`, issuer and audience, then checks the token's row (revocation, expiry) and
+// its agent (enabled) in the database on every request — so a revocation or a disabled agent takes
+// effect on the very next request, on every instance.
+import { randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import type { Db } from '@/db/client';
+import { agents, issuedTokens } from '@/db/schema';
+import { env } from '@/lib/env';
+import { AGENT_JWT_ALG, signingKey, verificationKey } from './signing-keys';
+
+export const AGENT_JWT_TYP = 'axs-agent+jwt';
+export const AGENT_JWT_AUDIENCE = 'agentxsuite';
+
+export const agentJwtIssuer = () => env().PUBLIC_URL;
+
+export interface AgentClaims {
+  agentId: string;
+  orgId: string;
+  envId: string;
+  jti: string;
+  scopes: string[];
+  expiresAt: Date;
+}
+
+/** Signs a token for an agent; the caller stores its jti (IssuedToken) in the same transaction. */
+export async function signAgentToken(input: {
+  agentId: string;
+  orgId: string;
+  envId: string;
+  scopes: string[];
+  ttlSeconds: number;
+}): Promise<{ token: string; jti: string; expiresAt: Date }> {
+  const key = await signingKey();
+  const jti = randomUUID();
+  const now = Math.floor(Date.now() / 1000);
+  const exp = now + input.ttlSeconds;
+  const token = await new SignJWT({ org: input.orgId, env: input.envId, scopes: input.scopes })
+    .setProtectedHeader({ alg: AGENT_JWT_ALG, typ: AGENT_JWT_TYP, kid: key.kid })
+    .setIssuer(agentJwtIssuer())
+    .setAudience(AGENT_JWT_AUDIENCE)
+    .setSubject(input.agentId)
+    .setJti(jti)
+    .setIssuedAt(now)
+    .setExpirationTime(exp)
+    .sign(key.privateKey);
+  return { token, jti, expiresAt: new Date(exp * 1000) };
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/**
+ * The claims of a valid, unrevoked token of an enabled agent, or null. Callers answer every null
+ * with the same 401: the reason (expired, revoked, forged …) would only help an attacker.
+ */
+export async function verifyAgentToken(db: Db, token: string): Promise<AgentClaims | null> {
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(
+      token,
+      async (header) => {
+        const key = await verificationKey(header.kid);
+        if (!key) throw new joseErrors.JWKSNoMatchingKey();
+        return key.publicKey;
+      },
+      { algorithms: [AGENT_JWT_ALG], typ: AGENT_JWT_TYP, issuer: agentJwtIssuer(), audience: AGENT_JWT_AUDIENCE, requiredClaims: ['sub', 'jti', 'exp', 'iat'] },
+    ));
+  } catch {
+    return null;
+  }
+  const { sub, jti, org, env: envId, scopes } = payload as JWTPayload & { org?: unknown; env?: unknown; scopes?: unknown };
+  if (!isString(sub) || !isString(jti) || !isString(org) || !isString(envId)) return null;
+  const [row] = await db
+    .select({ revokedAt: issuedTokens.revokedAt, expiresAt: issuedTokens.expiresAt, enabled: agents.enabled, agentEnv: agents.environmentId })
+    .from(issuedTokens)
+    .innerJoin(agents, eq(agents.id, issuedTokens.agentId))
+    .where(and(eq(issuedTokens.jti, jti), eq(issuedTokens.agentId, sub), eq(issuedTokens.organizationId, org)));
+  if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now() || !row.enabled || row.agentEnv !== envId) return null;
+  return {
+    agentId: sub,
+    orgId: org,
+    envId,
+    jti,
+    scopes: Array.isArray(scopes) ? scopes.filter(isString) : [],
+    expiresAt: row.expiresAt,
+  };
+}
