@@ -2,6 +2,7 @@
 // the database and apply migrations (awaited), so a bad setting or a held DATA_DIR stops start-up
 // with a clear message instead of failing the first request.
 import { closeDb, getDb } from '@/db/client';
+import { startAuditChainer } from '@/lib/audit/chain';
 import { env } from '@/lib/env';
 import { logger } from '@/lib/observability/logger';
 
@@ -9,6 +10,7 @@ export async function startServer(): Promise<void> {
   try {
     const settings = env();
     await getDb();
+    startAuditChainer();
     logger().info(
       { database: settings.DATABASE_URL ? 'postgres' : 'embedded', data_dir: settings.DATA_DIR, public_url: settings.PUBLIC_URL },
       'database ready',

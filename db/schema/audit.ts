@@ -1,8 +1,10 @@
-// Audit trail. Append-only, and hash-chained per organization so tampering is detectable:
-// hash = H(prev_hash || canonical), with canonical the exact bytes that were hashed.
+// Audit trail. Append-only (enforced by a trigger, migration 0002_audit_append_only), and
+// hash-chained per organization so tampering is detectable: canonical is a stable JSON text of
+// the event that includes seq and prev_hash, and hash = sha256_hex(canonical) (lib/audit/chain.ts).
+// Writers insert events unchained; the chainer fills seq/prev_hash/hash/canonical moments later.
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { createdAt, id, ts } from './_columns';
+import { createdAt, id, ts, updatedAt } from './_columns';
 import { sqlList } from './_sql';
 import { organizations } from './tenancy';
 
@@ -40,7 +42,10 @@ export const auditEvents = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('audit_events_org_ts_id_idx').on(t.organizationId, t.ts.desc(), t.id),
+    // Lists page newest first by (ts desc, id desc): the index has the same order.
+    index('audit_events_org_ts_id_idx').on(t.organizationId, t.ts.desc(), t.id.desc()),
+    // The chainer's work queue: only events not yet chained, in chain order.
+    index('audit_events_unchained_idx').on(t.organizationId, t.ts, t.id).where(sql`${t.hash} is null`),
     index('audit_events_org_action_idx').on(t.organizationId, t.action),
     index('audit_events_org_subject_idx').on(t.organizationId, t.subject),
     // One position per chain. NULLs are distinct here, so rows without a seq never collide...
@@ -57,6 +62,17 @@ export const auditEvents = pgTable(
     ),
   ],
 );
+
+// The head of each hash chain: the last position and hash, locked (SELECT … FOR UPDATE) by the
+// chainer so chains grow one batch at a time even with several app instances.
+export const auditChainHeads = pgTable('audit_chain_heads', {
+  // The organization id as text, or 'instance' for events without an organization.
+  chainKey: text('chain_key').primaryKey(),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
+  // The genesis prev_hash is the empty string: event 1 of every chain has prev_hash ''.
+  lastHash: text('last_hash').notNull().default(''),
+  updatedAt: updatedAt(),
+});
 
 export type AuditEvent = typeof auditEvents.$inferSelect;
 export type NewAuditEvent = typeof auditEvents.$inferInsert;
