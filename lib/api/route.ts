@@ -17,7 +17,8 @@ import { AppError, errorBody, fromDatabaseError, unauthenticated } from './error
 import { requestIdOf } from './request-id';
 import { parseInput } from './validation';
 
-type Params = Record<string, string>;
+// Dynamic segments are strings; catch-all segments ([...path]) are string arrays.
+type Params = Record<string, string | string[]>;
 
 interface HandlerArgs<P extends Params, C extends Ctx> {
   req: Request;
@@ -109,9 +110,9 @@ function requireActorKind(auth: RouteOptions['auth'], actor: Actor): void {
 }
 
 async function orgScope(ctx: UserCtx, params: Params, permission: Permission): Promise<OrgCtx> {
-  const orgCtx = await requireOrgAccess(ctx, params.org_id ?? '', permission);
+  const orgCtx = await requireOrgAccess(ctx, String(params.org_id ?? ''), permission);
   if (params.env_id !== undefined) {
-    orgCtx.envId = (await getEnvironmentOrThrow(orgCtx, params.env_id)).id;
+    orgCtx.envId = (await getEnvironmentOrThrow(orgCtx, String(params.env_id))).id;
   }
   return orgCtx;
 }
@@ -137,7 +138,7 @@ async function auditRefusal(
       organizationId: denied ? (error.orgId ?? null) : null,
       action: denied ? 'access.denied' : 'access.unauthenticated',
       eventType: denied ? 'permission_denied' : 'not_authenticated',
-      target: `org:${error.orgId ?? params.org_id ?? 'unknown'}`,
+      target: `org:${error.orgId ?? String(params.org_id ?? 'unknown')}`,
       decision: 'deny',
       data: { method, path, ...(denied ? { permission: error.details.permission, reason: error.message } : {}) },
     });
