@@ -1,7 +1,10 @@
-// The signed-in frame: brand, navigation for the areas that exist, and the account menu.
+// The signed-in frame: brand, navigation for the areas that exist, the account menu and, inside
+// an organization, its switchers and areas (org-bar.tsx).
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
+import { NavLink } from './nav-link';
+import { OrgBar, type ShellOrg } from './org-bar';
 
 export interface ShellUser {
   name: string;
@@ -9,18 +12,17 @@ export interface ShellUser {
   isInstanceAdmin: boolean;
 }
 
-const NAV = [
-  { href: '/', label: 'Overview' },
-  { href: '/account', label: 'Account' },
-];
-
 export function ConsoleShell({
   user,
+  orgs,
   signOut,
+  switchOrganization,
   children,
 }: {
   user: ShellUser;
+  orgs: readonly ShellOrg[];
   signOut: () => Promise<void>;
+  switchOrganization: (form: FormData) => Promise<void>;
   children: ReactNode;
 }) {
   return (
@@ -34,17 +36,17 @@ export function ConsoleShell({
             AgentxSuite
           </Link>
           <nav aria-label="Main" className="flex gap-1">
-            {NAV.map((item) => (
-              <Link key={item.href} href={item.href} className="rounded-md px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-100">
-                {item.label}
-              </Link>
-            ))}
+            <NavLink href="/" exact>
+              Overview
+            </NavLink>
+            <NavLink href="/orgs">Organizations</NavLink>
           </nav>
           <div className="ml-auto flex items-center gap-3">
             <span className="text-sm text-slate-600" data-testid="signed-in-user">
               {user.name}
               {user.isInstanceAdmin && <span className="ml-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600">instance admin</span>}
             </span>
+            <NavLink href="/account">Account</NavLink>
             <form action={signOut}>
               <Button type="submit" variant="secondary">
                 Sign out
@@ -52,6 +54,7 @@ export function ConsoleShell({
             </form>
           </div>
         </div>
+        <OrgBar orgs={orgs} switchOrganization={switchOrganization} />
       </header>
       <main id="main" className="mx-auto max-w-6xl px-4 py-8">
         {children}
