@@ -56,13 +56,44 @@ const envSchema = z
         .optional(),
     ),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // Agents with inbound auth MTLS: the TLS terminator in front forwards the client certificate
+    // (PEM, URL-encoded as nginx's $ssl_client_escaped_cert, or base64 DER) in this header, and
+    // proves itself with PROXY_SECRET in x-axs-proxy-secret. Without PROXY_SECRET no forwarded
+    // certificate is believed: a client could send the header itself.
+    MTLS_CLIENT_CERT_HEADER: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name')
+      .transform((v) => v.toLowerCase())
+      .default('x-client-cert'),
+    PROXY_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    // Secret store (lib/secrets/kms.ts): the key-encryption key that wraps the data keys.
+    // SECRETS_KEK is 32 random bytes, base64url (`openssl rand -base64 32 | tr '+/' '-_'`); the
+    // same value on every instance. Without it, a KEK is generated into DATA_DIR/keys/secret-kek.
+    SECRETS_KEK: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{43}=?$/, 'must be 32 bytes, base64url-encoded (43 characters, or 44 with "=")')
+        .optional(),
+    ),
+    // local: the generated KEK in DATA_DIR | settings: SECRETS_KEK. Default: settings when
+    // SECRETS_KEK is set, else local.
+    SECRETS_KMS_PROVIDER: z.enum(['local', 'settings']).optional(),
   })
   .refine((e) => e.AGENT_TOKEN_TTL_SECONDS <= e.AGENT_TOKEN_MAX_TTL_SECONDS, {
     path: ['AGENT_TOKEN_TTL_SECONDS'],
     message: 'must not exceed AGENT_TOKEN_MAX_TTL_SECONDS',
   })
+  .refine((e) => e.SECRETS_KMS_PROVIDER !== 'settings' || e.SECRETS_KEK, {
+    path: ['SECRETS_KEK'],
+    message: 'is required when SECRETS_KMS_PROVIDER=settings',
+  })
+  .refine((e) => e.SECRETS_KMS_PROVIDER !== 'local' || !e.SECRETS_KEK, {
+    path: ['SECRETS_KMS_PROVIDER'],
+    message: 'is local, which ignores SECRETS_KEK: unset one of them',
+  })
   .transform((e) => ({
     ...e,
+    SECRETS_KMS_PROVIDER: e.SECRETS_KMS_PROVIDER ?? (e.SECRETS_KEK ? ('settings' as const) : ('local' as const)),
     DATA_DIR: path.resolve(e.DATA_DIR),
     PUBLIC_URL: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
   }));

@@ -15,10 +15,9 @@ export async function readJsonBody(req: Request, maxBytes = MAX_BODY_BYTES): Pro
   }
   try {
     return JSON.parse(text);
-  } catch (error) {
-    throw new AppError('invalid_json', 'The body is not valid JSON', {
-      reason: error instanceof Error ? error.message : 'parse error',
-    });
+  } catch {
+    // No parser message in the answer: it quotes the body, which may hold a password or secret.
+    throw new AppError('invalid_json', 'The body is not valid JSON');
   }
 }
 

@@ -40,3 +40,8 @@ export function logger(): pino.Logger {
   instance ??= createLogger(process.env.NODE_ENV === 'test' && !process.env.LOG_LEVEL ? 'silent' : env().LOG_LEVEL);
   return instance;
 }
+
+/** Tests capture log lines (e.g. the secret leak scan): install a logger, or undefined for the default. */
+export function setLoggerForTests(replacement: pino.Logger | undefined): void {
+  instance = replacement;
+}
