@@ -7,7 +7,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '@/test/helpers/api';
 import { setupTestDb } from '@/test/helpers/db';
-import { makeOrg, makeUser, membershipId, type TestOrg, type TestUser } from '@/test/helpers/fixtures';
+import { makeAgent, makeAgentToken, makeOrg, makeServiceAccount, makeUser, membershipId, type TestOrg, type TestUser } from '@/test/helpers/fixtures';
 import { getDb } from '@/db/client';
 import { auditEvents } from '@/db/schema';
 import { eq } from 'drizzle-orm';
@@ -18,6 +18,10 @@ interface Victim {
   org: TestOrg;
   memberId: string;
   auditEventId: string;
+  agentId: string;
+  serviceAccountId: string;
+  /** An active token of the victim's agent. */
+  jti: string;
 }
 
 type Walk =
@@ -37,6 +41,7 @@ const WALK: Record<string, Walk> = {
   '[...path]': { kind: 'self' },
   // Instance-wide (instance administrator only), no organization data.
   'admin/signing-keys/rotate': { kind: 'self' },
+  'admin/secrets/rotate': { kind: 'self' },
   'auth/register': { kind: 'self' },
   'auth/login': { kind: 'self' },
   'auth/logout': { kind: 'self' },
@@ -67,6 +72,30 @@ const WALK: Record<string, Walk> = {
   'orgs/[org_id]/audit/[id]': { kind: 'org-scoped', params: (v) => ({ org_id: v.org.id, id: v.auditEventId }) },
   'orgs/[org_id]/audit/export': { kind: 'org-scoped', params: org },
   'orgs/[org_id]/audit/verify': { kind: 'org-scoped', params: org },
+  'orgs/[org_id]/connections/store-secret': { kind: 'org-scoped', params: org, body: () => ({ value: 'planted', name: 'stolen' }) },
+  'orgs/[org_id]/secrets': { kind: 'org-scoped', params: org },
+  // The org decides here; refs of another org under one's own org are in lib/secrets/secrets.api.test.ts.
+  'orgs/[org_id]/secrets/[secret_ref]': {
+    kind: 'org-scoped',
+    params: (v) => ({ org_id: v.org.id, secret_ref: '00000000-0000-4000-8000-0000000000ff' }),
+  },
+  // Agents, agent tokens and service accounts (lib/agents).
+  'orgs/[org_id]/agents': { kind: 'org-scoped', params: org, body: (v) => ({ environment_id: v.org.envId, name: 'stolen', mode: 'CALLER' }) },
+  'orgs/[org_id]/agents/create-axcore': { kind: 'org-scoped', params: org, body: (v) => ({ environment_id: v.org.envId, name: 'stolen', mode: 'CALLER' }) },
+  'orgs/[org_id]/agents/[id]': { kind: 'org-scoped', params: (v) => ({ org_id: v.org.id, id: v.agentId }), body: () => ({ enabled: false }) },
+  'orgs/[org_id]/agents/[id]/ping': { kind: 'org-scoped', params: (v) => ({ org_id: v.org.id, id: v.agentId }) },
+  'orgs/[org_id]/agents/[id]/tokens': { kind: 'org-scoped', params: (v) => ({ org_id: v.org.id, id: v.agentId }), body: () => ({}) },
+  'orgs/[org_id]/agents/[id]/tokens/[jti]': { kind: 'org-scoped', params: (v) => ({ org_id: v.org.id, id: v.agentId, jti: v.jti }) },
+  'orgs/[org_id]/agents/[id]/tokens/[jti]/revoke': { kind: 'org-scoped', params: (v) => ({ org_id: v.org.id, id: v.agentId, jti: v.jti }) },
+  'orgs/[org_id]/service-accounts': { kind: 'org-scoped', params: org, body: () => ({ name: 'stolen', subject: 'stolen', issuer: 'https://evil.example' }) },
+  'orgs/[org_id]/service-accounts/[id]': {
+    kind: 'org-scoped',
+    params: (v) => ({ org_id: v.org.id, id: v.serviceAccountId }),
+    body: () => ({ enabled: false }),
+  },
+  // Agent-facing: the caller's own agent only (its token decides); user tokens get 403
+  // (lib/agents/tokens.api.test.ts).
+  'agents/me': { kind: 'self' },
   audit: {
     kind: 'global',
     check: (res, v) => expect(JSON.stringify(res.body)).not.toContain(v.org.id),
@@ -96,7 +125,17 @@ describe('tenancy walk', () => {
     const o = await makeOrg(undefined, 'victim');
     const db = await getDb();
     const [event] = await db.select().from(auditEvents).where(eq(auditEvents.organizationId, o.id));
-    victim = { org: o, memberId: await membershipId(o.id, o.owner.id), auditEventId: event!.id };
+    const agent = await makeAgent(o);
+    const account = await makeServiceAccount(o);
+    const { jti } = await makeAgentToken(o, agent.id);
+    victim = {
+      org: o,
+      memberId: await membershipId(o.id, o.owner.id),
+      auditEventId: event!.id,
+      agentId: agent.id,
+      serviceAccountId: account.id,
+      jti,
+    };
     stranger = (await makeOrg(undefined, 'stranger')).owner;
   });
 

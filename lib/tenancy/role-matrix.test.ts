@@ -6,10 +6,24 @@ import * as envList from '@/app/api/v1/orgs/[org_id]/environments/route';
 import * as memberDetail from '@/app/api/v1/orgs/[org_id]/members/[member_id]/route';
 import * as memberList from '@/app/api/v1/orgs/[org_id]/members/route';
 import * as orgDetail from '@/app/api/v1/orgs/[org_id]/route';
+import * as storeSecretRoute from '@/app/api/v1/orgs/[org_id]/connections/store-secret/route';
+import * as secretDetail from '@/app/api/v1/orgs/[org_id]/secrets/[secret_ref]/route';
+import * as secretList from '@/app/api/v1/orgs/[org_id]/secrets/route';
+import { storeSecret } from '@/lib/secrets/service';
+import * as agentDetail from '@/app/api/v1/orgs/[org_id]/agents/[id]/route';
+import * as agentPing from '@/app/api/v1/orgs/[org_id]/agents/[id]/ping/route';
+import * as agentTokenDetail from '@/app/api/v1/orgs/[org_id]/agents/[id]/tokens/[jti]/route';
+import * as agentTokenRevoke from '@/app/api/v1/orgs/[org_id]/agents/[id]/tokens/[jti]/revoke/route';
+import * as agentTokenList from '@/app/api/v1/orgs/[org_id]/agents/[id]/tokens/route';
+import * as agentList from '@/app/api/v1/orgs/[org_id]/agents/route';
+import * as createAxcore from '@/app/api/v1/orgs/[org_id]/agents/create-axcore/route';
+import * as serviceAccountDetail from '@/app/api/v1/orgs/[org_id]/service-accounts/[id]/route';
+import * as serviceAccountList from '@/app/api/v1/orgs/[org_id]/service-accounts/route';
+import { revokeAgentToken } from '@/lib/agents/tokens';
 import { can, ROLES, type OrgRole, type Permission } from '@/lib/auth/rbac';
 import { call } from '@/test/helpers/api';
 import { setupTestDb } from '@/test/helpers/db';
-import { addMembership, makeOrg, makeUser, type TestOrg, type TestUser } from '@/test/helpers/fixtures';
+import { addMembership, makeAgent, makeAgentToken, makeOrg, makeServiceAccount, makeUser, type TestOrg, type TestUser } from '@/test/helpers/fixtures';
 
 setupTestDb();
 
@@ -21,7 +35,9 @@ interface Row {
   method: string;
   permission: Permission;
   params: (org: TestOrg, targetMemberId: string) => Record<string, string>;
-  body?: () => unknown;
+  body?: (org: TestOrg) => unknown;
+  /** Creates what the row acts on (in the fresh org); the ids it returns join the params. */
+  prepare?: (org: TestOrg) => Promise<Record<string, string>>;
 }
 
 const org = (o: TestOrg) => ({ org_id: o.id });
@@ -45,7 +61,55 @@ export const ROWS: Row[] = [
   { name: 'PATCH member', handler: memberDetail.PATCH, method: 'PATCH', permission: 'member.manage', params: member, body: () => ({ role: 'member' }) },
   { name: 'PUT member', handler: memberDetail.PUT, method: 'PUT', permission: 'member.manage', params: member, body: () => ({ role: 'member' }) },
   { name: 'DELETE member', handler: memberDetail.DELETE, method: 'DELETE', permission: 'member.manage', params: member },
+  { name: 'POST store-secret', handler: storeSecretRoute.POST, method: 'POST', permission: 'secret.manage', params: org, body: () => ({ value: `v${++seq}`, name: 'matrix' }) },
+  { name: 'GET secrets', handler: secretList.GET, method: 'GET', permission: 'secret.manage', params: org },
+  {
+    name: 'DELETE secret',
+    handler: secretDetail.DELETE,
+    method: 'DELETE',
+    permission: 'secret.manage',
+    params: org,
+    prepare: async (o) => ({ secret_ref: (await storeSecret(o.ownerCtx, { value: 'matrix' })).secret_ref }),
+  },
+  ...AGENT_ROWS(),
 ];
+
+// Agents, agent tokens and service accounts (lib/agents).
+function AGENT_ROWS(): Row[] {
+  const agent = async (o: TestOrg) => ({ id: (await makeAgent(o)).id });
+  const token = async (o: TestOrg) => {
+    const { id } = await makeAgent(o);
+    return { id, jti: (await makeAgentToken(o, id)).jti };
+  };
+  const revokedToken = async (o: TestOrg) => {
+    const ids = await token(o);
+    await revokeAgentToken(o.ownerCtx, ids.id, ids.jti);
+    return ids;
+  };
+  const account = async (o: TestOrg) => ({ id: (await makeServiceAccount(o)).id });
+  const newAgent = (o: TestOrg) => ({ environment_id: o.envId, name: `matrix-${++seq}`, mode: 'CALLER' });
+  const newAccount = () => ({ name: `sa-${++seq}`, subject: `matrix-${seq}-${Date.now()}`, issuer: 'https://idp.example' });
+  return [
+    { name: 'GET agents', handler: agentList.GET, method: 'GET', permission: 'org.read', params: org },
+    { name: 'POST agents', handler: agentList.POST, method: 'POST', permission: 'agent.manage', params: org, body: newAgent },
+    { name: 'GET agent', handler: agentDetail.GET, method: 'GET', permission: 'org.read', params: org, prepare: agent },
+    { name: 'PUT agent', handler: agentDetail.PUT, method: 'PUT', permission: 'agent.manage', params: org, prepare: agent, body: newAgent },
+    { name: 'PATCH agent', handler: agentDetail.PATCH, method: 'PATCH', permission: 'agent.manage', params: org, prepare: agent, body: () => ({ enabled: false }) },
+    { name: 'DELETE agent', handler: agentDetail.DELETE, method: 'DELETE', permission: 'agent.manage', params: org, prepare: agent },
+    { name: 'POST agent ping', handler: agentPing.POST, method: 'POST', permission: 'agent.manage', params: org, prepare: agent },
+    { name: 'POST create-axcore', handler: createAxcore.POST, method: 'POST', permission: 'token.manage', params: org, body: newAgent },
+    { name: 'GET agent tokens', handler: agentTokenList.GET, method: 'GET', permission: 'token.manage', params: org, prepare: agent },
+    { name: 'POST agent tokens', handler: agentTokenList.POST, method: 'POST', permission: 'token.manage', params: org, prepare: agent },
+    { name: 'POST agent token revoke', handler: agentTokenRevoke.POST, method: 'POST', permission: 'token.manage', params: org, prepare: token },
+    { name: 'DELETE agent token', handler: agentTokenDetail.DELETE, method: 'DELETE', permission: 'token.manage', params: org, prepare: revokedToken },
+    { name: 'GET service accounts', handler: serviceAccountList.GET, method: 'GET', permission: 'org.read', params: org },
+    { name: 'POST service accounts', handler: serviceAccountList.POST, method: 'POST', permission: 'service_account.manage', params: org, body: newAccount },
+    { name: 'GET service account', handler: serviceAccountDetail.GET, method: 'GET', permission: 'org.read', params: org, prepare: account },
+    { name: 'PUT service account', handler: serviceAccountDetail.PUT, method: 'PUT', permission: 'service_account.manage', params: org, prepare: account, body: newAccount },
+    { name: 'PATCH service account', handler: serviceAccountDetail.PATCH, method: 'PATCH', permission: 'service_account.manage', params: org, prepare: account, body: () => ({ enabled: false }) },
+    { name: 'DELETE service account', handler: serviceAccountDetail.DELETE, method: 'DELETE', permission: 'service_account.manage', params: org, prepare: account },
+  ];
+}
 
 describe('role matrix', () => {
   const users = {} as Record<OrgRole, TestUser>;
@@ -66,8 +130,8 @@ describe('role matrix', () => {
         const targetId = await addMembership(o.id, target, 'viewer');
         const res = await call(row.handler, row.method, '/api/v1/orgs/x/', {
           token: users[role].token,
-          params: row.params(o, targetId),
-          body: row.body?.(),
+          params: { ...row.params(o, targetId), ...(await row.prepare?.(o)) },
+          body: row.body?.(o),
         });
         if (allowed) {
           expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);

@@ -3,7 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { getDb } from '@/db/client';
-import { organizationMemberships } from '@/db/schema';
+import { connections, organizationMemberships } from '@/db/schema';
+import { createAgentSchema, createServiceAccountSchema, issueTokenSchema } from '@/lib/agents/schemas';
+import { createAgent, type PublicAgent } from '@/lib/agents/service';
+import { createServiceAccount, type PublicServiceAccount } from '@/lib/agents/service-accounts';
+import { issueAgentToken, type IssuedAgentToken } from '@/lib/agents/tokens';
+import { storeSecret } from '@/lib/secrets/service';
 import { registerUser } from '@/lib/accounts/service';
 import type { UserCtx } from '@/lib/auth/context';
 import type { OrgRole } from '@/lib/auth/rbac';
@@ -61,4 +66,39 @@ export async function membershipId(orgId: string, userId: string): Promise<strin
   const db = await getDb();
   const rows = await db.select().from(organizationMemberships).where(eq(organizationMemberships.userId, userId));
   return rows.find((r) => r.organizationId === orgId)!.id;
+}
+
+// ---- agents, service accounts, connections, secrets ----------------------------------------
+
+/** A connection row, inserted directly (the connections API comes with a later issue). */
+export async function makeConnection(o: TestOrg, name = `conn-${randomUUID().slice(0, 8)}`, envId = o.envId): Promise<string> {
+  const db = await getDb();
+  const [row] = await db
+    .insert(connections)
+    .values({ organizationId: o.id, environmentId: envId, name, endpoint: 'http://127.0.0.1:9/mcp' })
+    .returning();
+  return row!.id;
+}
+
+/** A stored secret of the organization (through the secret store); answers its ref. */
+export async function makeSecretRef(o: TestOrg, name = 'test secret'): Promise<string> {
+  const stored = await storeSecret(o.ownerCtx, { name, value: `value-${randomUUID()}` });
+  return stored.secret_ref;
+}
+
+/** An agent made through the service (CALLER unless told otherwise, so no connection is needed). */
+export async function makeAgent(o: TestOrg, input: Record<string, unknown> = {}): Promise<PublicAgent> {
+  const body = createAgentSchema.parse({ name: `agent-${randomUUID().slice(0, 8)}`, environment_id: o.envId, mode: 'CALLER', ...input });
+  return createAgent(o.ownerCtx, body);
+}
+
+/** A token for an agent, issued through the service. */
+export async function makeAgentToken(o: TestOrg, agentId: string, input: Record<string, unknown> = {}): Promise<IssuedAgentToken> {
+  return issueAgentToken(o.ownerCtx, agentId, issueTokenSchema.parse(input));
+}
+
+export async function makeServiceAccount(o: TestOrg, input: Record<string, unknown> = {}): Promise<PublicServiceAccount> {
+  const suffix = randomUUID().slice(0, 8);
+  const body = createServiceAccountSchema.parse({ name: `sa-${suffix}`, subject: `workload-${suffix}`, issuer: 'https://issuer.example', ...input });
+  return createServiceAccount(o.ownerCtx, body);
 }
