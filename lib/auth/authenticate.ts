@@ -3,6 +3,7 @@ import type { Db } from '@/db/client';
 import { resolveApiToken, resolveSessionUser } from '@/lib/accounts/service';
 import { AppError, unauthenticated } from '@/lib/api/errors';
 import { verifyAgentToken } from './agent-jwt';
+import { AGENT_ID_HEADER, forwardedCertificate, verifyBearerSecret, verifyClientCertificate } from './inbound-credentials';
 import { credentialFromHeader, tokenKind } from './api-tokens';
 import type { Actor } from './context';
 import { readSessionCookie } from './session-cookie';
@@ -39,8 +40,13 @@ export async function authenticate(req: Request, db: Db): Promise<Actor> {
         };
       }
       default:
+        // Not one of our token forms: with X-Agent-Id it is an agent's static BEARER secret.
+        if (req.headers.has(AGENT_ID_HEADER)) return verifyBearerSecret(db, req.headers.get(AGENT_ID_HEADER), credential);
         throw unauthenticated('Unrecognised token format');
     }
+  }
+  if (req.headers.has(AGENT_ID_HEADER) && forwardedCertificate(req.headers) !== null) {
+    return verifyClientCertificate(db, req.headers);
   }
   const session = await readSessionCookie(req);
   if (session) {
