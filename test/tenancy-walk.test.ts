@@ -7,7 +7,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '@/test/helpers/api';
 import { setupTestDb } from '@/test/helpers/db';
-import { makeAgent, makeAgentToken, makeOrg, makeServiceAccount, makeUser, membershipId, type TestOrg, type TestUser } from '@/test/helpers/fixtures';
+import { makeAgent, makeAgentToken, makeOrg, makeServiceAccount, membershipId, type TestOrg, type TestUser } from '@/test/helpers/fixtures';
 import { getDb } from '@/db/client';
 import { auditEvents } from '@/db/schema';
 import { eq } from 'drizzle-orm';
