@@ -7,7 +7,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '@/test/helpers/api';
 import { setupTestDb } from '@/test/helpers/db';
-import { makeAgent, makeAgentToken, makeOrg, makeServiceAccount, membershipId, type TestOrg, type TestUser } from '@/test/helpers/fixtures';
+import { makeAgent, makeAgentToken, makeConnection, makeOrg, makeServiceAccount, membershipId, type TestOrg, type TestUser } from '@/test/helpers/fixtures';
 import { getDb } from '@/db/client';
 import { auditEvents } from '@/db/schema';
 import { eq } from 'drizzle-orm';
@@ -20,6 +20,7 @@ interface Victim {
   auditEventId: string;
   agentId: string;
   serviceAccountId: string;
+  connectionId: string;
   /** An active token of the victim's agent. */
   jti: string;
 }
@@ -80,6 +81,16 @@ const WALK: Record<string, Walk> = {
     params: (v) => ({ org_id: v.org.id, secret_ref: '00000000-0000-4000-8000-0000000000ff' }),
   },
   // Agents, agent tokens and service accounts (lib/agents).
+  'orgs/[org_id]/connections': {
+    kind: 'org-scoped',
+    params: org,
+    body: (v) => ({ environment_id: v.org.envId, name: 'stolen', endpoint: 'https://evil.example/mcp' }),
+  },
+  'orgs/[org_id]/connections/[id]': {
+    kind: 'org-scoped',
+    params: (v) => ({ org_id: v.org.id, id: v.connectionId }),
+    body: () => ({ endpoint: 'https://evil.example/mcp' }),
+  },
   'orgs/[org_id]/agents': { kind: 'org-scoped', params: org, body: (v) => ({ environment_id: v.org.envId, name: 'stolen', mode: 'CALLER' }) },
   'orgs/[org_id]/agents/create-axcore': { kind: 'org-scoped', params: org, body: (v) => ({ environment_id: v.org.envId, name: 'stolen', mode: 'CALLER' }) },
   'orgs/[org_id]/agents/[id]': { kind: 'org-scoped', params: (v) => ({ org_id: v.org.id, id: v.agentId }), body: () => ({ enabled: false }) },
@@ -134,6 +145,7 @@ describe('tenancy walk', () => {
       auditEventId: event!.id,
       agentId: agent.id,
       serviceAccountId: account.id,
+      connectionId: await makeConnection(o),
       jti,
     };
     stranger = (await makeOrg(undefined, 'stranger')).owner;

@@ -1,6 +1,6 @@
 // Connections: one upstream MCP endpoint per row, the source that tools are synced from.
 import { sql } from 'drizzle-orm';
-import { check, foreignKey, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, foreignKey, jsonb, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, ts, updatedAt } from './_columns';
 import { NAME_PATTERN } from './_sql';
 import { mcpServerRegistrations } from './mcp';
@@ -26,7 +26,11 @@ export const connections = pgTable(
       { onDelete: 'set null' },
     ),
     transport: text('transport'),
+    // The switch that stops every tool of the connection at once.
+    enabled: boolean('enabled').notNull().default(true),
     status: text('status').notNull().default('unknown'),
+    // What the last test or sync learned (server info, protocol version, error message).
+    statusDetail: jsonb('status_detail').$type<Record<string, unknown>>().notNull().default({}),
     lastSeenAt: ts('last_seen_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -12,7 +12,7 @@ import type { CreateAxcoreInput } from './schemas';
 import { agentValuesFromInput, assertAgentUnique, assertAgentValid, toPublicAgent, withAgentUniqueFields, type PublicAgent } from './service';
 import { freeServiceAccountName, toPublicServiceAccount, withServiceAccountUniqueFields, type PublicServiceAccount } from './service-accounts';
 import { resolveTokenRequest, writeAgentToken } from './tokens';
-import { withUniqueFields } from './unique-conflicts';
+import { withUniqueFields } from '@/lib/api/unique-conflicts';
 
 export interface AxcorePolicy {
   id: string;

@@ -10,7 +10,7 @@ import { AGENT_JWT_AUDIENCE } from '@/lib/auth/agent-jwt';
 import { secretRefExists } from '@/lib/secrets/refs';
 import { isUuid, type OrgCtx } from '@/lib/tenancy/access';
 import type { CreateServiceAccountInput, PatchServiceAccountInput } from './schemas';
-import { withUniqueFields, type UniqueFields } from './unique-conflicts';
+import { withUniqueFields, type UniqueFields } from '@/lib/api/unique-conflicts';
 
 export interface PublicServiceAccount {
   id: string;

@@ -10,7 +10,7 @@ import { secretRefExists } from '@/lib/secrets/refs';
 import { authorize, isUuid, type OrgCtx } from '@/lib/tenancy/access';
 import type { AgentFilters, CreateAgentInput, PatchAgentInput } from './schemas';
 import { slugify } from './slug';
-import { withUniqueFields, type UniqueFields } from './unique-conflicts';
+import { withUniqueFields, type UniqueFields } from '@/lib/api/unique-conflicts';
 
 export interface PublicAgent {
   id: string;

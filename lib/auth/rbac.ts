@@ -23,6 +23,9 @@ export const PERMISSIONS = {
   // admin: policies, service accounts, secrets, tokens, MCP server registrations, environments,
   // and memberships below owner
   'env.manage': 'admin',
+  // Where a connection points and which credentials it sends there: a member could otherwise send
+  // the organization's secrets to a server of their choosing.
+  'connection.endpoint': 'admin',
   'member.manage': 'admin',
   'policy.manage': 'admin',
   'service_account.manage': 'admin',
