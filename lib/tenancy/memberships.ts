@@ -3,7 +3,7 @@
 // registers. Admins manage roles below owner; only owners grant, change or remove owner.
 // An organization always keeps at least one owner.
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import { invitations, organizationMemberships, users } from '@/db/schema';
+import { invitations, organizationMemberships, users, type Invitation, type OrganizationMembership } from '@/db/schema';
 import { AppError, notFound } from '@/lib/api/errors';
 import { recordAudit } from '@/lib/audit/record';
 import type { UserCtx } from '@/lib/auth/context';
@@ -163,15 +163,35 @@ async function ownerCount(db: OrgCtx['db'], orgId: string): Promise<number> {
   return row?.n ?? 0;
 }
 
-export async function changeMemberRole(ctx: OrgCtx, memberId: string, role: OrgRole): Promise<PublicMember> {
+/**
+ * The membership or pending invitation with this id in the caller's organization (members and
+ * invitations share one id space in the API), read under the organization's lock.
+ */
+async function lockedMemberOrInvitation(
+  tx: OrgCtx['db'],
+  ctx: OrgCtx,
+  memberId: string,
+): Promise<{ membership: OrganizationMembership } | { invitation: Invitation }> {
   if (!isUuid(memberId)) throw notFound('Member');
+  await lockOrganization(tx, ctx.orgId);
+  const [membership] = await tx
+    .select()
+    .from(organizationMemberships)
+    .where(and(eq(organizationMemberships.id, memberId), eq(organizationMemberships.organizationId, ctx.orgId)));
+  if (membership) return { membership };
+  const [invitation] = await tx
+    .select()
+    .from(invitations)
+    .where(and(eq(invitations.id, memberId), eq(invitations.organizationId, ctx.orgId), isNull(invitations.acceptedAt)));
+  if (!invitation) throw notFound('Member');
+  return { invitation };
+}
+
+export async function changeMemberRole(ctx: OrgCtx, memberId: string, role: OrgRole): Promise<PublicMember> {
   await ctx.db.transaction(async (tx) => {
-    await lockOrganization(tx, ctx.orgId);
-    const [m] = await tx
-      .select()
-      .from(organizationMemberships)
-      .where(and(eq(organizationMemberships.id, memberId), eq(organizationMemberships.organizationId, ctx.orgId)));
-    if (m) {
+    const found = await lockedMemberOrInvitation(tx, ctx, memberId);
+    if ('membership' in found) {
+      const m = found.membership;
       authorizeRoleChange(ctx, m.role as OrgRole, role);
       if (m.role === 'owner' && role !== 'owner' && (await ownerCount(tx, ctx.orgId)) <= 1) throw lastOwner();
       await tx.update(organizationMemberships).set({ role }).where(eq(organizationMemberships.id, m.id));
@@ -184,11 +204,7 @@ export async function changeMemberRole(ctx: OrgCtx, memberId: string, role: OrgR
       });
       return;
     }
-    const [inv] = await tx
-      .select()
-      .from(invitations)
-      .where(and(eq(invitations.id, memberId), eq(invitations.organizationId, ctx.orgId), isNull(invitations.acceptedAt)));
-    if (!inv) throw notFound('Member');
+    const inv = found.invitation;
     authorizeRoleChange(ctx, inv.role as OrgRole, role);
     await tx.update(invitations).set({ role }).where(eq(invitations.id, inv.id));
     await recordAudit(tx, ctx, {
@@ -205,14 +221,10 @@ export async function changeMemberRole(ctx: OrgCtx, memberId: string, role: OrgR
 }
 
 export async function removeMember(ctx: OrgCtx, memberId: string): Promise<void> {
-  if (!isUuid(memberId)) throw notFound('Member');
   await ctx.db.transaction(async (tx) => {
-    await lockOrganization(tx, ctx.orgId);
-    const [m] = await tx
-      .select()
-      .from(organizationMemberships)
-      .where(and(eq(organizationMemberships.id, memberId), eq(organizationMemberships.organizationId, ctx.orgId)));
-    if (m) {
+    const found = await lockedMemberOrInvitation(tx, ctx, memberId);
+    if ('membership' in found) {
+      const m = found.membership;
       authorizeRoleChange(ctx, m.role as OrgRole);
       if (m.role === 'owner' && (await ownerCount(tx, ctx.orgId)) <= 1) throw lastOwner();
       await tx.delete(organizationMemberships).where(eq(organizationMemberships.id, m.id));
@@ -225,11 +237,7 @@ export async function removeMember(ctx: OrgCtx, memberId: string): Promise<void>
       });
       return;
     }
-    const [inv] = await tx
-      .select()
-      .from(invitations)
-      .where(and(eq(invitations.id, memberId), eq(invitations.organizationId, ctx.orgId), isNull(invitations.acceptedAt)));
-    if (!inv) throw notFound('Member');
+    const inv = found.invitation;
     authorizeRoleChange(ctx, inv.role as OrgRole);
     await tx.delete(invitations).where(eq(invitations.id, inv.id));
     await recordAudit(tx, ctx, {
