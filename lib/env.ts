@@ -2,7 +2,9 @@
 // environment gives a working single-node install on the embedded database (ARCHITECTURE.md).
 // Keep .env.example in step with this file.
 import path from 'node:path';
+import os from 'node:os';
 import { z } from 'zod';
+import { DEFAULT_ALLOWED_COMMANDS, parseAllowedCommands } from './mcp/stdio/allowlist-entries';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -78,6 +80,41 @@ const envSchema = z
     // local: the generated KEK in DATA_DIR | settings: SECRETS_KEK. Default: settings when
     // SECRETS_KEK is set, else local.
     SECRETS_KMS_PROVIDER: z.enum(['local', 'settings']).optional(),
+    // stdio MCP servers (lib/mcp/stdio): the commands that may run, comma- or newline-separated
+    // (syntax in lib/mcp/stdio/allowlist-entries.ts). Empty or `none`: stdio is disabled.
+    MCP_STDIO_ALLOWED_COMMANDS: z
+      .string()
+      .default(DEFAULT_ALLOWED_COMMANDS)
+      .transform((text, c) => {
+        try {
+          return parseAllowedCommands(text);
+        } catch (error) {
+          c.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    // Where each stdio server gets its working directory (and HOME, TMPDIR); never inside DATA_DIR.
+    MCP_STDIO_WORK_DIR: z.string().min(1).default(path.join(os.tmpdir(), 'agentxsuite-stdio')),
+    MCP_STDIO_MAX_PROCESSES: z.coerce.number().int().min(1).max(1000).default(20),
+    MCP_STDIO_IDLE_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(300),
+    MCP_STDIO_START_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+    MCP_STDIO_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
+    // Upstream safety (lib/mcp/guarded-fetch.ts). Loopback, private (10/8, 172.16/12, 192.168/16,
+    // fc00::/7) and CGNAT (100.64/10) upstream addresses are refused unless this is true — set it
+    // for a local quick start or an operator whose MCP servers live on the internal network.
+    // Cloud metadata and link-local addresses stay refused either way.
+    UPSTREAM_ALLOW_PRIVATE: bool.default(false),
+    // Cap on an upstream response body; for event streams (SSE) and WebSocket, per event/message.
+    UPSTREAM_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+    // Time allowed to open the connection (DNS, TCP, TLS) to an upstream server.
+    UPSTREAM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+    // Time allowed for a whole upstream request: until the response headers of an event stream,
+    // until the last byte of any other response (redirects included).
+    UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    // Tool sync (lib/tools/sync.ts): at most this many tools/list pages are followed and this many
+    // tools accepted from one upstream; beyond either the sync fails (502) and changes nothing.
+    MCP_SYNC_MAX_PAGES: z.coerce.number().int().min(1).max(100_000).default(100),
+    MCP_SYNC_MAX_TOOLS: z.coerce.number().int().min(1).max(1_000_000).default(5000),
   })
   .refine((e) => e.AGENT_TOKEN_TTL_SECONDS <= e.AGENT_TOKEN_MAX_TTL_SECONDS, {
     path: ['AGENT_TOKEN_TTL_SECONDS'],
@@ -91,10 +128,19 @@ const envSchema = z
     path: ['SECRETS_KMS_PROVIDER'],
     message: 'is local, which ignores SECRETS_KEK: unset one of them',
   })
+  .refine(
+    (e) => {
+      const [work, data] = [path.resolve(e.MCP_STDIO_WORK_DIR), path.resolve(e.DATA_DIR)];
+      const within = (a: string, b: string) => a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep);
+      return !within(work, data) && !within(data, work);
+    },
+    { path: ['MCP_STDIO_WORK_DIR'], message: 'must be outside DATA_DIR (and not contain it)' },
+  )
   .transform((e) => ({
     ...e,
     SECRETS_KMS_PROVIDER: e.SECRETS_KMS_PROVIDER ?? (e.SECRETS_KEK ? ('settings' as const) : ('local' as const)),
     DATA_DIR: path.resolve(e.DATA_DIR),
+    MCP_STDIO_WORK_DIR: path.resolve(e.MCP_STDIO_WORK_DIR),
     PUBLIC_URL: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
   }));
 
@@ -104,6 +150,8 @@ export type Env = z.output<typeof envSchema>;
 export function parseEnv(source: Record<string, string | undefined>): Env {
   // A blank setting (`PORT=` in an env file, `${PORT}` in compose) means "use the default".
   const setOnly = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  // Except here: an empty MCP_STDIO_ALLOWED_COMMANDS disables stdio rather than allowing the default.
+  if (source.MCP_STDIO_ALLOWED_COMMANDS === '') setOnly.MCP_STDIO_ALLOWED_COMMANDS = 'none';
   const result = envSchema.safeParse(setOnly);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

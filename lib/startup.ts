@@ -4,6 +4,7 @@
 import { closeDb, getDb } from '@/db/client';
 import { startAuditChainer } from '@/lib/audit/chain';
 import { env } from '@/lib/env';
+import { shutdownStdioPool } from '@/lib/mcp/stdio/pool';
 import { logger } from '@/lib/observability/logger';
 
 export async function startServer(): Promise<void> {
@@ -20,10 +21,14 @@ export async function startServer(): Promise<void> {
     console.error(`AgentxSuite cannot start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
-  // Close the embedded database cleanly so its files are consistent on the next start.
+  // Stop the stdio servers' process groups, then close the embedded database cleanly so its
+  // files are consistent on the next start.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      void closeDb().finally(() => process.exit(0));
+      void shutdownStdioPool()
+        .catch(() => {})
+        .then(() => closeDb())
+        .finally(() => process.exit(0));
     });
   }
 }

@@ -81,6 +81,8 @@ const WALK: Record<string, Walk> = {
     params: (v) => ({ org_id: v.org.id, secret_ref: '00000000-0000-4000-8000-0000000000ff' }),
   },
   // Agents, agent tokens and service accounts (lib/agents).
+  // Paths without the org: it is read from the connection, and a stranger must still get 404.
+  'connections/[id]/test': { kind: 'org-scoped', params: (v) => ({ id: v.connectionId }) },
   'orgs/[org_id]/connections': {
     kind: 'org-scoped',
     params: org,

@@ -1,0 +1,105 @@
+// A real MCP server (the SDK's McpServer over Streamable HTTP) on a random local port, for tests
+// that need an upstream: tools are given per test, and an expected bearer token can be required.
+// For sync tests: tools may carry raw JSON definitions (inputSchema, outputSchema, annotations —
+// served as given, malformed ones too), tools/list can be paged (pageSize), and setTools()
+// redefines the tools of a running server (a tool redefined upstream, on the same URL).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+
+export interface TestMcpServer {
+  url: string;
+  /** Authorization headers the server received, in order. */
+  authorizations: (string | undefined)[];
+  /** Replaces the tools the server offers from the next request on. */
+  setTools: (tools: TestTool[]) => void;
+  /** How many tools/list requests our own handler answered (with pageSize or raw definitions). */
+  listRequests: () => number;
+  close: () => Promise<void>;
+}
+
+export interface TestTool {
+  name: string;
+  description?: string;
+  /** Served as is in tools/list (default: an object with a string `text`). */
+  inputSchema?: unknown;
+  outputSchema?: unknown;
+  annotations?: Record<string, unknown>;
+}
+
+export interface TestMcpServerOptions {
+  tools?: TestTool[];
+  bearer?: string;
+  name?: string;
+  /** Answer tools/list in pages of this many tools (with nextCursor). */
+  pageSize?: number;
+}
+
+const DEFAULT_INPUT_SCHEMA = {
+  type: 'object',
+  properties: { text: { type: 'string' } },
+  required: ['text'],
+  additionalProperties: false,
+  $schema: 'http://json-schema.org/draft-07/schema#',
+};
+
+/** Whether tools/list is answered by our own handler (raw definitions, pages) rather than the SDK's. */
+const servesRaw = (tools: TestTool[], options: TestMcpServerOptions) =>
+  options.pageSize !== undefined || tools.some((t) => t.inputSchema !== undefined || t.outputSchema !== undefined || t.annotations !== undefined);
+
+export async function startTestMcpServer(options: TestMcpServerOptions = {}): Promise<TestMcpServer> {
+  let tools = options.tools ?? [{ name: 'echo', description: 'Echoes text' }];
+  let listRequests = 0;
+  const authorizations: (string | undefined)[] = [];
+  const httpServer = http.createServer(async (req, res) => {
+    authorizations.push(req.headers.authorization);
+    if (options.bearer && req.headers.authorization !== `Bearer ${options.bearer}`) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized"}');
+      return;
+    }
+    const server = new McpServer({ name: options.name ?? 'test-upstream', version: '1.2.3' });
+    for (const tool of tools) {
+      // Names the SDK would warn about are only listed (raw), never callable.
+      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(tool.name)) continue;
+      server.registerTool(tool.name, { description: tool.description, inputSchema: { text: z.string() } }, async ({ text }) => ({
+        content: [{ type: 'text' as const, text: `${tool.name}: ${text}` }],
+      }));
+    }
+    if (servesRaw(tools, options)) {
+      const current = tools;
+      server.server.setRequestHandler(ListToolsRequestSchema, async (request) => {
+        listRequests++;
+        const start = Number(request.params?.cursor ?? 0) || 0;
+        const size = options.pageSize ?? current.length;
+        const page = current.slice(start, start + size).map((t) => ({
+          name: t.name,
+          ...(t.description !== undefined ? { description: t.description } : {}),
+          inputSchema: t.inputSchema ?? DEFAULT_INPUT_SCHEMA,
+          ...(t.outputSchema !== undefined ? { outputSchema: t.outputSchema } : {}),
+          ...(t.annotations !== undefined ? { annotations: t.annotations } : {}),
+        }));
+        const next = start + size < current.length ? String(start + size) : undefined;
+        // Raw on purpose: a malformed schema must reach the client as the upstream sent it.
+        return { tools: page, ...(next ? { nextCursor: next } : {}) } as never;
+      });
+    }
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on('close', () => void transport.close().then(() => server.close()));
+    await server.connect(transport);
+    await transport.handleRequest(req, res);
+  });
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    authorizations,
+    setTools: (next) => {
+      tools = next;
+    },
+    listRequests: () => listRequests,
+    close: () => new Promise((resolve) => httpServer.close(() => resolve())),
+  };
+}
