@@ -11,6 +11,7 @@ import { makeAgent, makeAgentToken, makeConnection, makeOrg, makeServiceAccount,
 import { getDb } from '@/db/client';
 import { auditEvents } from '@/db/schema';
 import { eq } from 'drizzle-orm';
+import { tools } from '@/db/schema';
 
 setupTestDb();
 
@@ -21,6 +22,8 @@ interface Victim {
   agentId: string;
   serviceAccountId: string;
   connectionId: string;
+  /** A synced tool of the victim's connection. */
+  toolId: string;
   /** An active token of the victim's agent. */
   jti: string;
 }
@@ -83,6 +86,19 @@ const WALK: Record<string, Walk> = {
   // Agents, agent tokens and service accounts (lib/agents).
   // Paths without the org: it is read from the connection, and a stranger must still get 404.
   'connections/[id]/test': { kind: 'org-scoped', params: (v) => ({ id: v.connectionId }) },
+  'connections/[id]/sync': { kind: 'org-scoped', params: (v) => ({ id: v.connectionId }) },
+  // Tools (lib/tools).
+  'orgs/[org_id]/tools': {
+    kind: 'org-scoped',
+    params: org,
+    body: (v) => ({ connection_id: v.connectionId, name: 'stolen' }),
+  },
+  'orgs/[org_id]/tools/[id]': {
+    kind: 'org-scoped',
+    params: (v) => ({ org_id: v.org.id, id: v.toolId }),
+    body: () => ({ enabled: false }),
+  },
+  'orgs/[org_id]/tools/[id]/approve': { kind: 'org-scoped', params: (v) => ({ org_id: v.org.id, id: v.toolId }), body: () => ({}) },
   'orgs/[org_id]/connections': {
     kind: 'org-scoped',
     params: org,
@@ -148,8 +164,14 @@ describe('tenancy walk', () => {
       agentId: agent.id,
       serviceAccountId: account.id,
       connectionId: await makeConnection(o),
+      toolId: '',
       jti,
     };
+    const [tool] = await db
+      .insert(tools)
+      .values({ organizationId: o.id, environmentId: o.envId, connectionId: victim.connectionId, name: 'victim-tool' })
+      .returning();
+    victim.toolId = tool!.id;
     stranger = (await makeOrg(undefined, 'stranger')).owner;
   });
 

@@ -27,6 +27,11 @@ export const TOOL_SYNC_STATUSES = [
 ] as const;
 export type ToolSyncStatus = (typeof TOOL_SYNC_STATUSES)[number];
 
+// Where a tool came from: a sync of its connection (its definition is the upstream's, changed only
+// through sync and review), or the Tools API (a member's hand-written entry, never touched by sync).
+export const TOOL_ORIGINS = ['sync', 'manual'] as const;
+export type ToolOrigin = (typeof TOOL_ORIGINS)[number];
+
 export const tools = pgTable(
   'tools',
   {
@@ -43,12 +48,20 @@ export const tools = pgTable(
     // The tool's input JSON Schema; run inputs are validated against it.
     schemaJson: jsonb('schema_json').$type<Record<string, unknown>>().notNull().default({}),
     description: text('description'),
+    // MCP tool annotations (readOnlyHint, destructiveHint, …) and the optional output schema, as
+    // approved: part of the definition whose hash is definition_hash.
+    annotations: jsonb('annotations').$type<Record<string, unknown>>().notNull().default({}),
+    outputSchema: jsonb('output_schema').$type<Record<string, unknown>>(),
     enabled: boolean('enabled').notNull().default(true),
+    origin: text('origin').$type<ToolOrigin>().notNull().default('sync'),
     syncStatus: text('sync_status').$type<ToolSyncStatus>().notNull().default('synced'),
     syncedAt: ts('synced_at'),
     // Hash of the approved definition (name, description, schema); a sync that sees a different
     // hash moves the tool to pending_review instead of silently changing what agents may call.
     definitionHash: text('definition_hash'),
+    // The upstream definition a sync saw that differs from the approved one, waiting for an admin
+    // ({description, inputSchema, outputSchema, annotations}); null when nothing is pending.
+    pendingDefinition: jsonb('pending_definition').$type<Record<string, unknown>>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -68,6 +81,7 @@ export const tools = pgTable(
       columns: [t.organizationId, t.environmentId, t.connectionId],
       foreignColumns: [connections.organizationId, connections.environmentId, connections.id],
     }).onDelete('cascade'),
+    check('tools_origin_check', sql`${t.origin} in (${sqlList(TOOL_ORIGINS)})`),
     check('tools_sync_status_check', sql`${t.syncStatus} in (${sqlList(TOOL_SYNC_STATUSES)})`),
     // Bad upstream names are stored (as invalid_name), but a runnable (synced) tool always has a
     // name that can appear in a policy target.

@@ -32,6 +32,9 @@ export const PERMISSIONS = {
   'secret.manage': 'admin',
   'token.manage': 'admin',
   'mcp_server.manage': 'admin',
+  // Accepting a tool definition that changed upstream since it was approved (pending_review): a
+  // redefined tool may now do something else, so taking it is an admin decision, not a member's.
+  'tool.approve': 'admin',
   // owner: the organization itself, and who else is owner
   'org.update': 'owner',
   'org.delete': 'owner',

@@ -22,6 +22,11 @@ import * as serviceAccountList from '@/app/api/v1/orgs/[org_id]/service-accounts
 import { revokeAgentToken } from '@/lib/agents/tokens';
 import * as connectionDetail from '@/app/api/v1/orgs/[org_id]/connections/[id]/route';
 import * as connectionList from '@/app/api/v1/orgs/[org_id]/connections/route';
+import * as toolApprove from '@/app/api/v1/orgs/[org_id]/tools/[id]/approve/route';
+import * as toolDetail from '@/app/api/v1/orgs/[org_id]/tools/[id]/route';
+import * as toolList from '@/app/api/v1/orgs/[org_id]/tools/route';
+import { getDb } from '@/db/client';
+import { tools } from '@/db/schema';
 import { can, ROLES, type OrgRole, type Permission } from '@/lib/auth/rbac';
 import { call } from '@/test/helpers/api';
 import { setupTestDb } from '@/test/helpers/db';
@@ -75,7 +80,55 @@ export const ROWS: Row[] = [
   },
   ...AGENT_ROWS(),
   ...CONNECTION_ROWS(),
+  ...TOOL_ROWS(),
 ];
+
+// Tools (lib/tools). Sync (connections/{id}/sync) needs a reachable upstream: its roles are
+// checked in lib/tools/sync.api.test.ts.
+function TOOL_ROWS(): Row[] {
+  const connectionOf = new Map<string, string>();
+  const withConnection = async (o: TestOrg) => {
+    connectionOf.set(o.id, await makeConnection(o));
+    return {};
+  };
+  const tool = (origin: 'manual' | 'sync', syncStatus: 'synced' | 'pending_review' = 'synced') => async (o: TestOrg) => {
+    const db = await getDb();
+    const schemaJson = { type: 'object', properties: {} };
+    const [row] = await db
+      .insert(tools)
+      .values({
+        organizationId: o.id,
+        environmentId: o.envId,
+        connectionId: await makeConnection(o),
+        name: `t${++seq}`,
+        origin,
+        schemaJson,
+        syncStatus,
+        pendingDefinition: syncStatus === 'pending_review' ? { description: 'changed', input_schema: schemaJson, output_schema: null, annotations: {}, hash: 'x' } : null,
+      })
+      .returning();
+    return { id: row!.id };
+  };
+  const manualBody = () => ({ name: `m${++seq}`, version: '1.0.0', schema_json: { type: 'object' }, description: null, enabled: true });
+  return [
+    { name: 'GET tools', handler: toolList.GET, method: 'GET', permission: 'org.read', params: org },
+    {
+      name: 'POST tools',
+      handler: toolList.POST,
+      method: 'POST',
+      permission: 'tool.manage',
+      params: org,
+      prepare: withConnection,
+      body: (o) => ({ connection_id: connectionOf.get(o.id), name: `n${++seq}` }),
+    },
+    { name: 'GET tool', handler: toolDetail.GET, method: 'GET', permission: 'org.read', params: org, prepare: tool('sync') },
+    { name: 'PUT tool', handler: toolDetail.PUT, method: 'PUT', permission: 'tool.manage', params: org, prepare: tool('manual'), body: manualBody },
+    { name: 'PATCH tool', handler: toolDetail.PATCH, method: 'PATCH', permission: 'tool.manage', params: org, prepare: tool('sync'), body: () => ({ enabled: false }) },
+    { name: 'DELETE tool', handler: toolDetail.DELETE, method: 'DELETE', permission: 'tool.manage', params: org, prepare: tool('sync') },
+    { name: 'DELETE tool held for review', handler: toolDetail.DELETE, method: 'DELETE', permission: 'tool.approve', params: org, prepare: tool('sync', 'pending_review') },
+    { name: 'POST tool approve', handler: toolApprove.POST, method: 'POST', permission: 'tool.approve', params: org, prepare: tool('sync', 'pending_review'), body: () => ({}) },
+  ];
+}
 
 function CONNECTION_ROWS(): Row[] {
   const makeConn = async (o: TestOrg) => ({ id: await makeConnection(o) });

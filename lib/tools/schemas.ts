@@ -1,0 +1,50 @@
+// Request bodies and filters of the Tools API.
+import { z } from 'zod';
+import { TOOL_SYNC_STATUSES } from '@/db/schema';
+
+// Tool names appear in policy targets `tool:<connection>/<name>` (API-NOTES "Tools and names").
+export const toolName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'Use 1–128 letters, digits, dots, dashes or underscores');
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+const fields = {
+  name: toolName,
+  version: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_.+-]+$/, 'Use letters, digits, dots, dashes, pluses or underscores'),
+  // Checked as a JSON Schema by the service (lib/tools/schema-check.ts).
+  schema_json: jsonObject,
+  description: z.string().max(10_000).nullable(),
+  enabled: z.boolean(),
+};
+
+export const createToolSchema = z.strictObject({
+  connection_id: z.uuid('Must be a connection id'),
+  name: fields.name,
+  version: fields.version.default('1.0.0'),
+  schema_json: fields.schema_json.default(() => ({ type: 'object', properties: {} })),
+  description: fields.description.default(null),
+  enabled: fields.enabled.default(true),
+});
+
+export const replaceToolSchema = z.strictObject(fields);
+export const patchToolSchema = z.strictObject(fields).partial();
+
+export const approveToolSchema = z.strictObject({
+  // The hash of the pending definition the admin reviewed: if a later sync replaced it, 409.
+  definition_hash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+});
+
+export const toolFiltersSchema = z.object({
+  connection_id: z.uuid().optional(),
+  environment_id: z.uuid().optional(),
+  sync_status: z.enum(TOOL_SYNC_STATUSES).optional(),
+  enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  search: z.string().trim().min(1).max(200).optional(),
+});
+
+export type CreateToolInput = z.output<typeof createToolSchema>;
+export type PatchToolInput = z.output<typeof patchToolSchema>;
+export type ApproveToolInput = z.output<typeof approveToolSchema>;
+export type ToolFilters = z.output<typeof toolFiltersSchema>;
