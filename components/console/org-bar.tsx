@@ -21,7 +21,10 @@ export interface ShellOrg {
 /** Areas inside an organization; only those that exist. */
 const AREAS = [
   { segment: 'environments', label: 'Environments' },
+  { segment: 'agents', label: 'Agents' },
+  { segment: 'service-accounts', label: 'Service accounts' },
   { segment: 'members', label: 'Members' },
+  { segment: 'secrets', label: 'Secrets' },
   { segment: 'audit', label: 'Audit log' },
 ];
 
