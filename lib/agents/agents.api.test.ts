@@ -354,7 +354,7 @@ describe('agents: update and delete', () => {
 });
 
 describe('agents: ping', () => {
-  it('answers status and live tokens; the connection check is not available yet', async () => {
+  it('answers status and live tokens; no connection, no connection check', async () => {
     const o = await makeOrg();
     const agent = await makeAgent(o);
     const a = await makeAgentToken(o, agent.id);
@@ -363,7 +363,7 @@ describe('agents: ping', () => {
     const p = { org_id: o.id, id: agent.id };
     const res = await call(ping.POST, 'POST', '/x', { token: o.owner.token, params: p });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ agent_id: agent.id, enabled: true, status: 'ok', active_tokens: 1, connection: null, connection_check: 'not_available' });
+    expect(res.body).toMatchObject({ agent_id: agent.id, enabled: true, status: 'ok', active_tokens: 1, connection: null, connection_check: 'none' });
     await patch(o, agent.id, { enabled: false });
     const off = await call(ping.POST, 'POST', '/x', { token: o.owner.token, params: p });
     expect(off.body).toMatchObject({ enabled: false, status: 'disabled' });

@@ -6,6 +6,8 @@ import { agents, connections, environments, issuedTokens, serviceAccounts, type 
 import { AppError, invalidInput, notFound } from '@/lib/api/errors';
 import type { PageRequest } from '@/lib/api/pagination';
 import { changedFields, recordAudit } from '@/lib/audit/record';
+import { getConnectionOrThrow } from '@/lib/connections/service';
+import { checkConnection } from '@/lib/connections/test-connection';
 import { secretRefExists } from '@/lib/secrets/refs';
 import { authorize, isUuid, type OrgCtx } from '@/lib/tenancy/access';
 import type { AgentFilters, CreateAgentInput, PatchAgentInput } from './schemas';
@@ -367,11 +369,12 @@ export async function deleteAgent(ctx: OrgCtx, agentId: string): Promise<void> {
 export interface AgentPing {
   agent_id: string;
   enabled: boolean;
-  status: 'ok' | 'disabled';
+  /** ok; disabled (the kill switch is off); connection_error (its connection did not answer). */
+  status: 'ok' | 'disabled' | 'connection_error';
   active_tokens: number;
-  /** The upstream connection check arrives with the connections work; until then null. */
-  connection: null;
-  connection_check: 'not_available';
+  /** The agent's connection and what a live check of it found; null for agents without one. */
+  connection: { id: string; name: string; status: 'ok' | 'error'; latency_ms: number | null; message: string | null } | null;
+  connection_check: 'ok' | 'failed' | 'none';
   checked_at: string;
 }
 
@@ -389,13 +392,27 @@ export async function pingAgent(ctx: OrgCtx, agentId: string): Promise<AgentPing
         gt(issuedTokens.expiresAt, now),
       ),
     );
+  const connection = agent.connectionId ? await checkAgentConnection(ctx, agent.connectionId) : null;
+  const connectionFailed = connection?.status === 'error';
   return {
     agent_id: agent.id,
     enabled: agent.enabled,
-    status: agent.enabled ? 'ok' : 'disabled',
+    status: !agent.enabled ? 'disabled' : connectionFailed ? 'connection_error' : 'ok',
     active_tokens: active,
-    connection: null,
-    connection_check: 'not_available',
+    connection,
+    connection_check: connection ? (connectionFailed ? 'failed' : 'ok') : 'none',
     checked_at: now.toISOString(),
   };
+}
+
+/** A live initialize of the agent's connection; its failure is part of the answer, not an error. */
+async function checkAgentConnection(ctx: OrgCtx, connectionId: string): Promise<NonNullable<AgentPing['connection']>> {
+  const connection = await getConnectionOrThrow(ctx, connectionId);
+  try {
+    const result = await checkConnection(ctx, connection);
+    return { id: connection.id, name: connection.name, status: 'ok', latency_ms: result.latency_ms, message: null };
+  } catch (error) {
+    const message = error instanceof AppError ? error.message : 'The connection check failed';
+    return { id: connection.id, name: connection.name, status: 'error', latency_ms: null, message };
+  }
 }

@@ -3,12 +3,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as testRoute from '@/app/api/v1/connections/[id]/test/route';
+import * as ping from '@/app/api/v1/orgs/[org_id]/agents/[id]/ping/route';
 import * as detail from '@/app/api/v1/orgs/[org_id]/connections/[id]/route';
 import * as list from '@/app/api/v1/orgs/[org_id]/connections/route';
 import { resetEnvCache } from '@/lib/env';
 import { call } from '@/test/helpers/api';
 import { setupTestDb } from '@/test/helpers/db';
-import { addMembership, makeOrg, makeSecretRef, makeUser, type TestOrg } from '@/test/helpers/fixtures';
+import { addMembership, makeAgent, makeOrg, makeSecretRef, makeUser, type TestOrg } from '@/test/helpers/fixtures';
 import { startTestMcpServer, type TestMcpServer } from '@/test/helpers/mcp-server';
 import { storeSecret } from '@/lib/secrets/service';
 
@@ -125,5 +126,27 @@ describe('connection test', () => {
     allowPrivate();
     const id = await connection({ endpoint: upstream.url, enabled: false });
     expect((await test(id)).status).toBe(409);
+  });
+
+  it('is what an agent ping runs for the agent\'s connection', async () => {
+    allowPrivate();
+    const live = await connection({ endpoint: upstream.url });
+    const agent = await makeAgent(org, { mode: 'RUNNER', connection_id: live });
+    const ok = await call(ping.POST, 'POST', '/x', { token: org.owner.token, params: { org_id: org.id, id: agent.id } });
+    expect(ok.body).toMatchObject({ status: 'ok', connection_check: 'ok', connection: { id: live, status: 'ok', message: null } });
+
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const dead = await connection({ endpoint: `http://127.0.0.1:${port}/mcp` });
+    const broken = await makeAgent(org, { mode: 'RUNNER', connection_id: dead });
+    const res = await call(ping.POST, 'POST', '/x', { token: org.owner.token, params: { org_id: org.id, id: broken.id } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      status: 'connection_error',
+      connection_check: 'failed',
+      connection: { id: dead, status: 'error', message: 'Could not reach the upstream server' },
+    });
   });
 });

@@ -46,6 +46,11 @@ async function saveStatus(ctx: OrgCtx, id: string, status: 'ok' | 'error', detai
 
 export async function testConnection(userCtx: UserCtx, id: string): Promise<ConnectionTestResult> {
   const { ctx, connection } = await connectionCtx(userCtx, id, 'connection.manage');
+  return checkConnection(ctx, connection);
+}
+
+/** The check itself, for a connection already resolved in the caller's organization. */
+export async function checkConnection(ctx: OrgCtx, connection: Connection): Promise<ConnectionTestResult> {
   if (!connection.enabled) throw new AppError('conflict', 'This connection is disabled');
   const started = performance.now();
   try {
