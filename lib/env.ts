@@ -99,6 +99,13 @@ const envSchema = z
     MCP_STDIO_IDLE_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(300),
     MCP_STDIO_START_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
     MCP_STDIO_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
+    // Who may register (create or change) stdio MCP servers: instance_admin = only the instance
+    // administrator | org_admin = any org admin (mcp_server.manage). Default: instance_admin
+    // whenever SIGNUP_MODE is open (anyone could make an org and run commands), else org_admin.
+    MCP_STDIO_REGISTRATION: z.enum(['instance_admin', 'org_admin']).optional(),
+    // Background health checks of enabled MCP server registrations (lib/mcp-servers/health-monitor.ts);
+    // 0 disables them.
+    MCP_HEALTH_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(7 * 86_400).default(300),
     // Upstream safety (lib/mcp/guarded-fetch.ts). Loopback, private (10/8, 172.16/12, 192.168/16,
     // fc00::/7) and CGNAT (100.64/10) upstream addresses are refused unless this is true — set it
     // for a local quick start or an operator whose MCP servers live on the internal network.
@@ -139,6 +146,7 @@ const envSchema = z
   .transform((e) => ({
     ...e,
     SECRETS_KMS_PROVIDER: e.SECRETS_KMS_PROVIDER ?? (e.SECRETS_KEK ? ('settings' as const) : ('local' as const)),
+    MCP_STDIO_REGISTRATION: e.MCP_STDIO_REGISTRATION ?? (e.SIGNUP_MODE === 'open' ? ('instance_admin' as const) : ('org_admin' as const)),
     DATA_DIR: path.resolve(e.DATA_DIR),
     MCP_STDIO_WORK_DIR: path.resolve(e.MCP_STDIO_WORK_DIR),
     PUBLIC_URL: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),

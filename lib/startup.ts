@@ -5,6 +5,7 @@ import { closeDb, getDb } from '@/db/client';
 import { startAuditChainer } from '@/lib/audit/chain';
 import { env } from '@/lib/env';
 import { shutdownStdioPool } from '@/lib/mcp/stdio/pool';
+import { startHealthMonitor, stopHealthMonitor } from '@/lib/mcp-servers/health-monitor';
 import { logger } from '@/lib/observability/logger';
 
 export async function startServer(): Promise<void> {
@@ -12,6 +13,7 @@ export async function startServer(): Promise<void> {
     const settings = env();
     await getDb();
     startAuditChainer();
+    startHealthMonitor();
     logger().info(
       { database: settings.DATABASE_URL ? 'postgres' : 'embedded', data_dir: settings.DATA_DIR, public_url: settings.PUBLIC_URL },
       'database ready',
@@ -25,7 +27,9 @@ export async function startServer(): Promise<void> {
   // files are consistent on the next start.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      void shutdownStdioPool()
+      void stopHealthMonitor()
+        .catch(() => {})
+        .then(() => shutdownStdioPool())
         .catch(() => {})
         .then(() => closeDb())
         .finally(() => process.exit(0));

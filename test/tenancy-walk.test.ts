@@ -12,6 +12,7 @@ import { getDb } from '@/db/client';
 import { auditEvents } from '@/db/schema';
 import { eq } from 'drizzle-orm';
 import { tools } from '@/db/schema';
+import { makeMcpServer } from '@/test/helpers/fixtures';
 
 setupTestDb();
 
@@ -39,6 +40,8 @@ type Walk =
   | { kind: 'self' };
 
 const org = (v: Victim) => ({ org_id: v.org.id });
+/** The victim's MCP server registration (set in beforeAll). */
+let victimMcpServerId = '';
 
 /** Route directory (relative to app/api/v1) → how to walk it. */
 const WALK: Record<string, Walk> = {
@@ -104,6 +107,18 @@ const WALK: Record<string, Walk> = {
     params: org,
     body: (v) => ({ environment_id: v.org.envId, name: 'stolen', endpoint: 'https://evil.example/mcp' }),
   },
+  // MCP server registry (lib/mcp-servers); the victim's registration is made in the test itself.
+  'orgs/[org_id]/mcp/servers': {
+    kind: 'org-scoped',
+    params: org,
+    body: (v) => ({ environment_id: v.org.envId, name: 'stolen', server_type: 'http', endpoint: 'https://evil.example/mcp' }),
+  },
+  'orgs/[org_id]/mcp/servers/[id]': {
+    kind: 'org-scoped',
+    params: (v) => ({ org_id: v.org.id, id: victimMcpServerId }),
+    body: () => ({ endpoint: 'https://evil.example/mcp' }),
+  },
+  'orgs/[org_id]/mcp/servers/[id]/health-check': { kind: 'org-scoped', params: (v) => ({ org_id: v.org.id, id: victimMcpServerId }) },
   'orgs/[org_id]/connections/[id]': {
     kind: 'org-scoped',
     params: (v) => ({ org_id: v.org.id, id: v.connectionId }),
@@ -172,6 +187,7 @@ describe('tenancy walk', () => {
       .values({ organizationId: o.id, environmentId: o.envId, connectionId: victim.connectionId, name: 'victim-tool' })
       .returning();
     victim.toolId = tool!.id;
+    victimMcpServerId = await makeMcpServer(o);
     stranger = (await makeOrg(undefined, 'stranger')).owner;
   });
 

@@ -25,6 +25,10 @@ import * as connectionList from '@/app/api/v1/orgs/[org_id]/connections/route';
 import * as toolApprove from '@/app/api/v1/orgs/[org_id]/tools/[id]/approve/route';
 import * as toolDetail from '@/app/api/v1/orgs/[org_id]/tools/[id]/route';
 import * as toolList from '@/app/api/v1/orgs/[org_id]/tools/route';
+import * as mcpServerDetail from '@/app/api/v1/orgs/[org_id]/mcp/servers/[id]/route';
+import * as mcpServerHealth from '@/app/api/v1/orgs/[org_id]/mcp/servers/[id]/health-check/route';
+import * as mcpServerList from '@/app/api/v1/orgs/[org_id]/mcp/servers/route';
+import { makeMcpServer } from '@/test/helpers/fixtures';
 import { getDb } from '@/db/client';
 import { tools } from '@/db/schema';
 import { can, ROLES, type OrgRole, type Permission } from '@/lib/auth/rbac';
@@ -81,7 +85,39 @@ export const ROWS: Row[] = [
   ...AGENT_ROWS(),
   ...CONNECTION_ROWS(),
   ...TOOL_ROWS(),
+  ...MCP_SERVER_ROWS(),
 ];
+
+// MCP server registry (lib/mcp-servers). http registrations: stdio ones also depend on
+// MCP_STDIO_REGISTRATION (lib/mcp-servers/mcp-servers.api.test.ts). The health check of the
+// prepared registration (a loopback URL, refused) answers 200 unhealthy without any network.
+function MCP_SERVER_ROWS(): Row[] {
+  const server = async (o: TestOrg) => ({ id: await makeMcpServer(o) });
+  return [
+    { name: 'GET mcp servers', handler: mcpServerList.GET, method: 'GET', permission: 'org.read', params: org },
+    {
+      name: 'POST mcp servers',
+      handler: mcpServerList.POST,
+      method: 'POST',
+      permission: 'mcp_server.manage',
+      params: org,
+      body: (o) => ({ environment_id: o.envId, name: `mcp${++seq}`, server_type: 'http', endpoint: 'https://example.com/mcp' }),
+    },
+    { name: 'GET mcp server', handler: mcpServerDetail.GET, method: 'GET', permission: 'org.read', params: org, prepare: server },
+    { name: 'PATCH mcp server', handler: mcpServerDetail.PATCH, method: 'PATCH', permission: 'mcp_server.manage', params: org, prepare: server, body: () => ({ description: 'x' }) },
+    {
+      name: 'PUT mcp server',
+      handler: mcpServerDetail.PUT,
+      method: 'PUT',
+      permission: 'mcp_server.manage',
+      params: org,
+      prepare: server,
+      body: () => ({ name: `put${++seq}`, server_type: 'http', endpoint: 'https://example.com/mcp' }),
+    },
+    { name: 'DELETE mcp server', handler: mcpServerDetail.DELETE, method: 'DELETE', permission: 'mcp_server.manage', params: org, prepare: server },
+    { name: 'POST mcp server health-check', handler: mcpServerHealth.POST, method: 'POST', permission: 'mcp_server.manage', params: org, prepare: server },
+  ];
+}
 
 // Tools (lib/tools). Sync (connections/{id}/sync) needs a reachable upstream: its roles are
 // checked in lib/tools/sync.api.test.ts.

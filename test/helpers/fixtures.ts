@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { getDb } from '@/db/client';
-import { connections, organizationMemberships } from '@/db/schema';
+import { connections, mcpServerRegistrations, organizationMemberships } from '@/db/schema';
 import { createAgentSchema, createServiceAccountSchema, issueTokenSchema } from '@/lib/agents/schemas';
 import { createAgent, type PublicAgent } from '@/lib/agents/service';
 import { createServiceAccount, type PublicServiceAccount } from '@/lib/agents/service-accounts';
@@ -101,4 +101,14 @@ export async function makeServiceAccount(o: TestOrg, input: Record<string, unkno
   const suffix = randomUUID().slice(0, 8);
   const body = createServiceAccountSchema.parse({ name: `sa-${suffix}`, subject: `workload-${suffix}`, issuer: 'https://issuer.example', ...input });
   return createServiceAccount(o.ownerCtx, body);
+}
+
+/** An http MCP server registration, inserted directly (its API is tested in lib/mcp-servers). */
+export async function makeMcpServer(o: TestOrg, slug = `srv-${randomUUID().slice(0, 8)}`): Promise<string> {
+  const db = await getDb();
+  const [row] = await db
+    .insert(mcpServerRegistrations)
+    .values({ organizationId: o.id, environmentId: o.envId, name: slug, slug, serverType: 'http', endpoint: 'http://127.0.0.1:9/mcp' })
+    .returning();
+  return row!.id;
 }
