@@ -1,5 +1,6 @@
 // Request bodies of the MCP server registry endpoints (/api/v1/orgs/{org_id}/mcp/servers/…).
 import { z } from 'zod';
+import { endpointUrl } from '@/lib/connections/schemas';
 import { MCP_SERVER_TYPES } from '@/db/schema';
 
 export const MCP_SERVER_AUTH_METHODS = ['none', 'bearer'] as const;
@@ -18,18 +19,8 @@ export function slugify(name: string): string {
   return slug || 'server';
 }
 
-const remoteUrl = z
-  .string()
-  .trim()
-  .max(2048)
-  .refine((v) => {
-    try {
-      const u = new URL(v);
-      return ['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol) && !u.username && !u.password;
-    } catch {
-      return false;
-    }
-  }, 'Use an http(s):// or ws(s):// URL without credentials in it (store those as a secret)');
+// The same URL rules as a connection's endpoint (scheme, no credentials in the URL).
+const remoteUrl = endpointUrl;
 
 const fields = {
   name: z.string().trim().min(1, 'Required').max(200),
