@@ -48,6 +48,7 @@ export default defineConfig({
       PUBLIC_URL: baseURL,
       DATA_DIR: dataDir,
       SIGNUP_MODE: 'open',
+      UPSTREAM_ALLOW_PRIVATE: 'true', // e2e/connections.spec.ts starts its upstream MCP server on 127.0.0.1
       DATABASE_URL: '',
       LOG_LEVEL: 'warn',
     },

@@ -21,6 +21,8 @@ export interface ShellOrg {
 /** Areas inside an organization; only those that exist. */
 const AREAS = [
   { segment: 'environments', label: 'Environments' },
+  { segment: 'connections', label: 'Connections' },
+  { segment: 'tools', label: 'Tools' },
   { segment: 'agents', label: 'Agents' },
   { segment: 'service-accounts', label: 'Service accounts' },
   { segment: 'members', label: 'Members' },
