@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { NoEnvironmentNotice } from '@/components/console/no-environment';
 import Link from 'next/link';
 import { EnabledBadge, ModeBadge, Tag } from '@/components/agents/badges';
 import { EnvironmentTypeBadge } from '@/components/console/badges';
@@ -45,13 +46,7 @@ export default async function AgentsPage({
     return (
       <div className="space-y-8">
         {intro}
-        <p className="rounded-lg border border-slate-200 bg-white p-6 text-sm text-slate-600" data-testid="agents-no-environment">
-          {org.name} has no environment yet, and agents live in one.{' '}
-          <Link href={`/orgs/${org.id}/environments`} className="font-medium text-brand-600 hover:underline">
-            {can(ctx.role, 'env.manage') ? 'Create an environment' : 'See environments'}
-          </Link>
-          {can(ctx.role, 'env.manage') ? ' first.' : ' (an admin or owner creates them).'}
-        </p>
+        <NoEnvironmentNotice org={org} things="agents" canCreate={can(ctx.role, 'env.manage')} testId="agents-no-environment" />
       </div>
     );
   }
