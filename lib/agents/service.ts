@@ -11,7 +11,7 @@ import { checkConnection } from '@/lib/connections/test-connection';
 import { secretRefExists } from '@/lib/secrets/refs';
 import { authorize, isUuid, type OrgCtx } from '@/lib/tenancy/access';
 import type { AgentFilters, CreateAgentInput, PatchAgentInput } from './schemas';
-import { slugify } from './slug';
+import { slugify } from '@/lib/slug';
 import { withUniqueFields, type UniqueFields } from '@/lib/api/unique-conflicts';
 
 export interface PublicAgent {

@@ -1,23 +1,15 @@
 // Request bodies of the MCP server registry endpoints (/api/v1/orgs/{org_id}/mcp/servers/…).
 import { z } from 'zod';
 import { endpointUrl } from '@/lib/connections/schemas';
+import { slugify } from '@/lib/slug';
 import { MCP_SERVER_TYPES } from '@/db/schema';
 
 export const MCP_SERVER_AUTH_METHODS = ['none', 'bearer'] as const;
 
 export const SLUG = /^[a-z0-9][a-z0-9_-]{0,127}$/;
 
-/** A slug from a name: lower case, runs of other characters become one dash (max 128). */
-export function slugify(name: string): string {
-  const slug = name
-    .normalize('NFKD')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 128)
-    .replace(/-+$/, '');
-  return slug || 'server';
-}
+/** A registration's default slug from its name (max 128, as SLUG allows). */
+export const slugFromName = (name: string): string => slugify(name, 128) || 'server';
 
 // The same URL rules as a connection's endpoint (scheme, no credentials in the URL).
 const remoteUrl = endpointUrl;

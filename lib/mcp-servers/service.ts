@@ -18,7 +18,7 @@ import { stopStdioServer } from '@/lib/mcp/stdio/pool';
 import { secretRefExists } from '@/lib/secrets/refs';
 import { isUuid, type OrgCtx } from '@/lib/tenancy/access';
 import { runHealthCheck, type HealthCheckResult } from './health';
-import { slugify, type CreateMcpServerInput, type McpServerFilters, type PatchMcpServerInput } from './schemas';
+import { slugFromName, type CreateMcpServerInput, type McpServerFilters, type PatchMcpServerInput } from './schemas';
 import { registrationPoolKey } from './upstream';
 
 export interface PublicMcpServer {
@@ -205,7 +205,7 @@ export async function createMcpServer(ctx: OrgCtx, input: CreateMcpServerInput):
         .values({
           organizationId: ctx.orgId,
           name: input.name,
-          slug: input.slug ?? slugify(input.name),
+          slug: input.slug ?? slugFromName(input.name),
           description: input.description ?? null,
           enabled: input.enabled,
           tags: input.tags,
