@@ -49,6 +49,15 @@ export default defineConfig({
       DATA_DIR: dataDir,
       SIGNUP_MODE: 'open',
       UPSTREAM_ALLOW_PRIVATE: 'true', // e2e/connections.spec.ts starts its upstream MCP server on 127.0.0.1
+      // e2e/mcp-servers.spec.ts registers a stdio server from a new account. With SIGNUP_MODE=open
+      // only the instance administrator may (MCP_STDIO_REGISTRATION defaults to instance_admin),
+      // and that is the first account of the e2e database — whichever spec signs up first. Let
+      // organization admins register them here instead.
+      MCP_STDIO_REGISTRATION: 'org_admin',
+      // The default MCP_STDIO_ALLOWED_COMMANDS allows the bare name `mcp-server-everything`, looked
+      // up on the server's PATH; the dev dependency installs it in node_modules/.bin, which is on
+      // PATH only when the tests are started through npm/npx. Put it there whatever starts them.
+      PATH: [path.resolve('node_modules/.bin'), process.env.PATH].filter(Boolean).join(path.delimiter),
       DATABASE_URL: '',
       LOG_LEVEL: 'warn',
     },

@@ -22,8 +22,11 @@ export interface ShellOrg {
 const AREAS = [
   { segment: 'environments', label: 'Environments' },
   { segment: 'connections', label: 'Connections' },
+  { segment: 'mcp-servers', label: 'MCP servers' },
   { segment: 'tools', label: 'Tools' },
   { segment: 'agents', label: 'Agents' },
+  { segment: 'policies', label: 'Policies' },
+  { segment: 'runs', label: 'Runs' },
   { segment: 'service-accounts', label: 'Service accounts' },
   { segment: 'members', label: 'Members' },
   { segment: 'secrets', label: 'Secrets' },

@@ -14,7 +14,7 @@ export const createOrganizationAction = userAction(createOrganizationSchema, cre
 });
 
 /** The org-scoped areas a switch keeps you in (the same area of the other organization). */
-const SECTIONS = new Set(['environments', 'connections', 'tools', 'agents', 'service-accounts', 'members', 'secrets', 'audit']);
+const SECTIONS = new Set(['environments', 'connections', 'mcp-servers', 'tools', 'agents', 'policies', 'runs', 'service-accounts', 'members', 'secrets', 'audit']);
 
 /**
  * Only computes a URL of ours and goes there; it reads and changes nothing, and the page at the

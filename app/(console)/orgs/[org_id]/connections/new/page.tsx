@@ -4,6 +4,7 @@ import { redirect } from 'next/navigation';
 import { EnvironmentTypeBadge } from '@/components/console/badges';
 import { pageOrgCtx } from '@/lib/auth/org-action';
 import { can } from '@/lib/auth/rbac';
+import { listMcpServers } from '@/lib/mcp-servers/service';
 import { getEnvironment } from '@/lib/tenancy/environments';
 import { selectedEnvironmentId } from '@/lib/tenancy/selected-environment';
 import { secretOptions } from '../../agents/choices';
@@ -11,6 +12,8 @@ import { createConnectionAction } from '../actions';
 import { CreateConnectionForm } from '../connection-forms';
 
 export const metadata: Metadata = { title: 'Add connection' };
+
+const REGISTRATION_LIMIT = 200;
 
 export default async function NewConnectionPage({ params }: { params: Promise<{ org_id: string }> }) {
   const ctx = await pageOrgCtx((await params).org_id, 'org.read');
@@ -21,6 +24,12 @@ export default async function NewConnectionPage({ params }: { params: Promise<{ 
   const canManage = can(ctx.role, 'connection.manage');
   // Attaching credentials is an admin's call (connection.endpoint), like listing the secrets.
   const secrets = can(ctx.role, 'connection.endpoint') ? await secretOptions(ctx) : null;
+  // The environment's registered servers a connection may go through instead of a URL.
+  const { results: servers } = await listMcpServers(ctx, { environment_id: environment.id }, { page: 1, pageSize: REGISTRATION_LIMIT, offset: 0 });
+  const registrations = servers.map((s) => ({
+    value: s.id,
+    label: `${s.name} · ${s.server_type}${s.enabled ? '' : ' (disabled)'}${s.health_status === 'unhealthy' ? ' (unhealthy at its last check)' : ''}`,
+  }));
 
   return (
     <div className="space-y-8">
@@ -38,6 +47,8 @@ export default async function NewConnectionPage({ params }: { params: Promise<{ 
           <CreateConnectionForm
             action={createConnectionAction.bind(null, ctx.orgId)}
             environmentId={environment.id}
+            registrations={registrations}
+            registerHref={can(ctx.role, 'mcp_server.manage') ? `/orgs/${ctx.orgId}/mcp-servers/new` : null}
             secrets={secrets}
             secretsHref={`/orgs/${ctx.orgId}/secrets`}
           />
