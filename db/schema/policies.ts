@@ -3,6 +3,7 @@
 // which priority.
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
   foreignKey,
@@ -117,3 +118,15 @@ export const policyBindings = pgTable(
 
 export type PolicyBinding = typeof policyBindings.$inferSelect;
 export type NewPolicyBinding = typeof policyBindings.$inferInsert;
+
+// One counter per organization, bumped in the same transaction as every change to its policies,
+// rules or bindings. Each instance keeps its compiled policy index per organization and compares
+// this number at most once a second (lib/policy/store.ts), so a change reaches every instance
+// within a second without any instance reloading policies per request.
+export const policyRevisions = pgTable('policy_revisions', {
+  organizationId: uuid('organization_id')
+    .primaryKey()
+    .references(() => organizations.id, { onDelete: 'cascade' }),
+  revision: bigint('revision', { mode: 'number' }).notNull().default(0),
+  updatedAt: updatedAt(),
+});

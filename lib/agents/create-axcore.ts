@@ -4,6 +4,7 @@
 // all of it.
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import { bumpPolicyRevision, invalidatePolicies } from '@/lib/policy/store';
 import { agents, policies, policyBindings, serviceAccounts, type Policy, type PolicyBinding } from '@/db/schema';
 import { recordAudit } from '@/lib/audit/record';
 import { AGENT_JWT_AUDIENCE, agentJwtIssuer } from '@/lib/auth/agent-jwt';
@@ -47,8 +48,9 @@ async function freePolicyName(ctx: OrgCtx, slug: string): Promise<string> {
   return name;
 }
 
-// No policy service exists yet; when lib/policies has one, the policy and binding below should be
-// created through it.
+// The policy and binding are written here rather than through lib/policy/service.ts because all
+// of it (agent, account, policy, token) is one transaction; like the policy service, it bumps the
+// organization's policy revision so every instance recompiles.
 export async function createAxcoreAgent(ctx: OrgCtx, input: CreateAxcoreInput): Promise<AxcoreAgent> {
   const { scope_allowlist: scopeAllowlist, token: tokenInput, ...agentInput } = input;
   const agentId = randomUUID();
@@ -93,6 +95,7 @@ export async function createAxcoreAgent(ctx: OrgCtx, input: CreateAxcoreInput): 
         .insert(policyBindings)
         .values({ policyId: policy!.id, scopeType: 'agent', scopeId: agentId, priority: 0 })
         .returning();
+      await bumpPolicyRevision(tx, ctx.orgId);
 
       const audit = (action: string, eventType: string, target: string, data: Record<string, unknown>) =>
         recordAudit(tx, ctx, { organizationId: ctx.orgId, action, eventType, target, data: { ...data, via: 'create-axcore' } });
@@ -120,5 +123,7 @@ export async function createAxcoreAgent(ctx: OrgCtx, input: CreateAxcoreInput): 
       };
     });
 
-  return withAgentUniqueFields(() => withServiceAccountUniqueFields(() => withUniqueFields(POLICY_UNIQUE, write)));
+  const created = await withAgentUniqueFields(() => withServiceAccountUniqueFields(() => withUniqueFields(POLICY_UNIQUE, write)));
+  invalidatePolicies(ctx.orgId);
+  return created;
 }

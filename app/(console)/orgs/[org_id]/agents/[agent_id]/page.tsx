@@ -102,6 +102,12 @@ export default async function AgentPage({
         <p className="mt-1 text-xs text-slate-500">
           id <code className="font-mono" data-testid="agent-id">{agent.id}</code>
         </p>
+        <p className="mt-2 text-sm">
+          <Link href={`${base}/${agent.id}/permissions`} className="font-medium text-brand-600 hover:underline">
+            Effective permissions
+          </Link>{' '}
+          <span className="text-slate-600">— which tools this agent may use under the current policies, and why.</span>
+        </p>
       </div>
 
       <section aria-labelledby="kill-switch-heading" className="rounded-lg border border-slate-200 bg-white p-6">
