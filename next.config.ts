@@ -13,7 +13,7 @@ const nextConfig: NextConfig = {
   // answered directly, never redirected (a redirect would drop POST bodies in some clients).
   skipTrailingSlashRedirect: true,
   // PGlite ships wasm and data files that must be loaded from node_modules at run time.
-  serverExternalPackages: ['@electric-sql/pglite', 'pino', 'postgres'],
+  serverExternalPackages: ['@electric-sql/pglite', 'pino', 'postgres', 'ioredis', '@upstash/redis'],
   poweredByHeader: false,
   async headers() {
     return [{ source: '/:path*', headers: securityHeaders }];

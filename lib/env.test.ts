@@ -96,3 +96,67 @@ describe('parseEnv', () => {
     expect(parseEnv(blanks)).toEqual(parseEnv({}));
   });
 });
+
+describe('parseEnv: rate limits', () => {
+  it('defaults to 60 tokens refilled at 1 per second, in memory, failing closed', () => {
+    const e = parseEnv({});
+    expect(e.RATE_LIMIT_CAPACITY).toBe(60);
+    expect(e.RATE_LIMIT_REFILL_PER_SEC).toBe(1);
+    expect(e.RATE_LIMIT_FAIL_OPEN).toBe(false);
+    expect(e.REDIS_URL).toBeUndefined();
+    expect(e.UPSTASH_REDIS_REST_URL).toBeUndefined();
+    expect(e.UPSTASH_REDIS_REST_TOKEN).toBeUndefined();
+  });
+
+  it('reads the settings', () => {
+    const e = parseEnv({
+      RATE_LIMIT_CAPACITY: '10',
+      RATE_LIMIT_REFILL_PER_SEC: '0.5',
+      RATE_LIMIT_FAIL_OPEN: 'true',
+      REDIS_URL: 'rediss://:pw@redis.internal:6380/2',
+      UPSTASH_REDIS_REST_URL: 'https://eu1-x.upstash.io',
+      UPSTASH_REDIS_REST_TOKEN: 'AXXXtoken',
+    });
+    expect(e).toMatchObject({
+      RATE_LIMIT_CAPACITY: 10,
+      RATE_LIMIT_REFILL_PER_SEC: 0.5,
+      RATE_LIMIT_FAIL_OPEN: true,
+      REDIS_URL: 'rediss://:pw@redis.internal:6380/2',
+      UPSTASH_REDIS_REST_URL: 'https://eu1-x.upstash.io',
+      UPSTASH_REDIS_REST_TOKEN: 'AXXXtoken',
+    });
+  });
+
+  it.each([
+    ['RATE_LIMIT_CAPACITY', { RATE_LIMIT_CAPACITY: '0' }],
+    ['RATE_LIMIT_CAPACITY', { RATE_LIMIT_CAPACITY: '2.5' }],
+    ['RATE_LIMIT_REFILL_PER_SEC', { RATE_LIMIT_REFILL_PER_SEC: '0' }],
+    ['RATE_LIMIT_REFILL_PER_SEC', { RATE_LIMIT_REFILL_PER_SEC: 'fast' }],
+    ['RATE_LIMIT_FAIL_OPEN', { RATE_LIMIT_FAIL_OPEN: 'sometimes' }],
+    ['REDIS_URL', { REDIS_URL: 'http://redis:6379' }],
+    ['UPSTASH_REDIS_REST_URL', { UPSTASH_REDIS_REST_URL: 'redis://x', UPSTASH_REDIS_REST_TOKEN: 't' }],
+    ['UPSTASH_REDIS_REST_TOKEN', { UPSTASH_REDIS_REST_URL: 'https://eu1-x.upstash.io' }],
+    ['UPSTASH_REDIS_REST_URL', { UPSTASH_REDIS_REST_TOKEN: 'AXXXtoken' }],
+  ])('names %s when it is invalid', (setting, source) => {
+    expect(errorMessageOf(source)).toContain(`${setting}:`);
+  });
+
+  it('never repeats a secret-bearing value in the error', () => {
+    const message = errorMessageOf({ REDIS_URL: 'http://:hunter2@redis:6379', UPSTASH_REDIS_REST_TOKEN: 'AXXXsecret' });
+    expect(message).toContain('REDIS_URL:');
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('AXXXsecret');
+  });
+
+  it("treats '' as unset for the rate-limit settings", () => {
+    const blanks = {
+      REDIS_URL: '',
+      UPSTASH_REDIS_REST_URL: '',
+      UPSTASH_REDIS_REST_TOKEN: '',
+      RATE_LIMIT_CAPACITY: '',
+      RATE_LIMIT_REFILL_PER_SEC: '',
+      RATE_LIMIT_FAIL_OPEN: '',
+    };
+    expect(parseEnv(blanks)).toEqual(parseEnv({}));
+  });
+});

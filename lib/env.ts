@@ -122,6 +122,29 @@ const envSchema = z
     // tools accepted from one upstream; beyond either the sync fails (502) and changes nothing.
     MCP_SYNC_MAX_PAGES: z.coerce.number().int().min(1).max(100_000).default(100),
     MCP_SYNC_MAX_TOOLS: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+    // Rate limits (lib/ratelimit): a token bucket per agent+tool holding RATE_LIMIT_CAPACITY tokens,
+    // refilled at RATE_LIMIT_REFILL_PER_SEC, unless the tool overrides them. Where buckets live:
+    // Redis when REDIS_URL is set, else Upstash when both UPSTASH_* are set, else this process's
+    // memory (one instance only). REDIS_URL may and UPSTASH_REDIS_REST_TOKEN does carry a secret:
+    // neither is ever logged.
+    REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional()),
+    UPSTASH_REDIS_REST_URL: optionalString.pipe(
+      z.url({ protocol: /^https?$/, error: 'must be an https:// (or http://) URL' }).optional(),
+    ),
+    UPSTASH_REDIS_REST_TOKEN: optionalString,
+    RATE_LIMIT_CAPACITY: z.coerce.number().int().min(1).max(1_000_000).default(60),
+    RATE_LIMIT_REFILL_PER_SEC: z.coerce.number().positive().max(1_000_000).default(1),
+    // When the shared store (Redis, Upstash) cannot be reached, executions are refused with 503
+    // (fail closed) unless this is true: then they run unlimited, each one audited.
+    RATE_LIMIT_FAIL_OPEN: bool.default(false),
+    // Tool runs (lib/executor): the time a call may take (connect included) unless the request
+    // asks for less — or more, up to RUN_MAX_TIMEOUT_SECONDS; how many runs one agent may have in
+    // flight at once; the largest input_data and the largest result kept (larger is truncated).
+    RUN_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(30),
+    RUN_MAX_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(300),
+    RUN_MAX_CONCURRENT_PER_AGENT: z.coerce.number().int().min(1).max(10_000).default(5),
+    RUN_MAX_INPUT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+    RUN_MAX_OUTPUT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   })
   .refine((e) => e.AGENT_TOKEN_TTL_SECONDS <= e.AGENT_TOKEN_MAX_TTL_SECONDS, {
     path: ['AGENT_TOKEN_TTL_SECONDS'],
@@ -134,6 +157,14 @@ const envSchema = z
   .refine((e) => e.SECRETS_KMS_PROVIDER !== 'local' || !e.SECRETS_KEK, {
     path: ['SECRETS_KMS_PROVIDER'],
     message: 'is local, which ignores SECRETS_KEK: unset one of them',
+  })
+  .refine((e) => !e.UPSTASH_REDIS_REST_URL || e.UPSTASH_REDIS_REST_TOKEN, {
+    path: ['UPSTASH_REDIS_REST_TOKEN'],
+    message: 'is required when UPSTASH_REDIS_REST_URL is set',
+  })
+  .refine((e) => !e.UPSTASH_REDIS_REST_TOKEN || e.UPSTASH_REDIS_REST_URL, {
+    path: ['UPSTASH_REDIS_REST_URL'],
+    message: 'is required when UPSTASH_REDIS_REST_TOKEN is set',
   })
   .refine(
     (e) => {

@@ -5,6 +5,7 @@ import { closeDb, getDb } from '@/db/client';
 import { startAuditChainer } from '@/lib/audit/chain';
 import { env } from '@/lib/env';
 import { shutdownStdioPool } from '@/lib/mcp/stdio/pool';
+import { closeRateLimiter } from '@/lib/ratelimit';
 import { startHealthMonitor, stopHealthMonitor } from '@/lib/mcp-servers/health-monitor';
 import { logger } from '@/lib/observability/logger';
 
@@ -30,6 +31,8 @@ export async function startServer(): Promise<void> {
       void stopHealthMonitor()
         .catch(() => {})
         .then(() => shutdownStdioPool())
+        .catch(() => {})
+        .then(() => closeRateLimiter())
         .catch(() => {})
         .then(() => closeDb())
         .finally(() => process.exit(0));

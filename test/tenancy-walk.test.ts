@@ -11,7 +11,7 @@ import { makeAgent, makeAgentToken, makeConnection, makeOrg, makeServiceAccount,
 import { getDb } from '@/db/client';
 import { auditEvents } from '@/db/schema';
 import { eq } from 'drizzle-orm';
-import { tools } from '@/db/schema';
+import { policies, policyBindings, policyRules, runs, tools } from '@/db/schema';
 import { makeMcpServer } from '@/test/helpers/fixtures';
 
 setupTestDb();
@@ -32,8 +32,8 @@ interface Victim {
 type Walk =
   /** Org data addressed by ids in the path: the stranger must get 404. */
   | { kind: 'org-scoped'; params: (v: Victim) => Record<string, string>; body?: (v: Victim) => unknown }
-  /** Org data addressed by ids in the body: the stranger must get 404. */
-  | { kind: 'org-in-body'; methods: string[]; body: (v: Victim) => unknown }
+  /** Org data addressed by ids in the body: the stranger must get 404 (and a GET list shows nothing of it). */
+  | { kind: 'org-in-body'; methods: string[]; body: (v: Victim) => unknown; check?: (res: { status: number; body: any }, v: Victim) => void }
   /** Not org-scoped; `check` proves the stranger sees nothing of the victim's organization. */
   | { kind: 'global'; check?: (res: { status: number; body: any }, v: Victim) => void }
   /** Public or the caller's own account only. */
@@ -42,6 +42,14 @@ type Walk =
 const org = (v: Victim) => ({ org_id: v.org.id });
 /** The victim's MCP server registration (set in beforeAll). */
 let victimMcpServerId = '';
+/** The victim's run (set in beforeAll). */
+const victimRun = { id: '' };
+/** The victim's policy with one rule and one binding (set in beforeAll). */
+const victimPolicy = { id: '', ruleId: '', bindingId: '' };
+const seesNoVictimPolicy = (res: { status: number; body: any }) => {
+  expect(res.status).toBe(200);
+  for (const id of Object.values(victimPolicy)) expect(JSON.stringify(res.body)).not.toContain(id);
+};
 
 /** Route directory (relative to app/api/v1) → how to walk it. */
 const WALK: Record<string, Walk> = {
@@ -137,6 +145,60 @@ const WALK: Record<string, Walk> = {
     params: (v) => ({ org_id: v.org.id, id: v.serviceAccountId }),
     body: () => ({ enabled: false }),
   },
+  'orgs/[org_id]/agents/[id]/permissions': { kind: 'org-scoped', params: (v) => ({ org_id: v.org.id, id: v.agentId }) },
+  // Policies (lib/policy). Rules and bindings by id resolve the org through their policy.
+  'orgs/[org_id]/policies': { kind: 'org-scoped', params: org, body: () => ({ name: 'stolen' }) },
+  'orgs/[org_id]/policies/[id]': {
+    kind: 'org-scoped',
+    params: (v) => ({ org_id: v.org.id, id: victimPolicy.id }),
+    body: () => ({ is_active: false, rules_json: { allow: ['*'] } }),
+  },
+  'orgs/[org_id]/policies/[id]/rules': {
+    kind: 'org-scoped',
+    params: (v) => ({ org_id: v.org.id, id: victimPolicy.id }),
+    body: () => ({ action: 'tool.invoke', target: 'tool:*', effect: 'allow' }),
+  },
+  'orgs/[org_id]/policies/evaluate': {
+    kind: 'org-scoped',
+    params: org,
+    body: (v) => ({ agent_id: v.agentId, action: 'tool.invoke', target: 'tool:c/victim-tool' }),
+  },
+  'policies/evaluate': {
+    kind: 'org-in-body',
+    methods: ['POST'],
+    body: (v) => ({ agent_id: v.agentId, action: 'tool.invoke', target: 'tool:c/victim-tool' }),
+  },
+  'policies/rules': {
+    kind: 'org-in-body',
+    methods: ['POST'],
+    body: () => ({ policy_id: victimPolicy.id, action: 'tool.invoke', target: 'tool:*', effect: 'allow' }),
+    check: seesNoVictimPolicy,
+  },
+  'policies/rules/[id]': {
+    kind: 'org-scoped',
+    params: () => ({ id: victimPolicy.ruleId }),
+    body: () => ({ effect: 'allow', action: 'tool.invoke', target: 'tool:*' }),
+  },
+  'policies/bindings': {
+    kind: 'org-in-body',
+    methods: ['POST'],
+    body: (v) => ({ policy_id: victimPolicy.id, scope_type: 'org', scope_id: v.org.id, priority: 100 }),
+    check: seesNoVictimPolicy,
+  },
+  'policies/bindings/[id]': {
+    kind: 'org-scoped',
+    params: () => ({ id: victimPolicy.bindingId }),
+    body: () => ({ scope_type: 'role', scope_id: 'viewer', priority: 1000 }),
+  },
+  // Runs (lib/runs, lib/executor).
+  'orgs/[org_id]/runs': { kind: 'org-scoped', params: org },
+  'orgs/[org_id]/runs/[id]': { kind: 'org-scoped', params: (v) => ({ org_id: v.org.id, id: victimRun.id }) },
+  'orgs/[org_id]/runs/[id]/steps': { kind: 'org-scoped', params: (v) => ({ org_id: v.org.id, id: victimRun.id }) },
+  'orgs/[org_id]/runs/execute': {
+    kind: 'org-scoped',
+    params: org,
+    body: (v) => ({ agent_id: v.agentId, tool_identifier: 'system/echo', input_data: { text: 'stolen' } }),
+  },
   // Agent-facing: the caller's own agent only (its token decides); user tokens get 403
   // (lib/agents/tokens.api.test.ts).
   'agents/me': { kind: 'self' },
@@ -188,6 +250,12 @@ describe('tenancy walk', () => {
       .returning();
     victim.toolId = tool!.id;
     victimMcpServerId = await makeMcpServer(o);
+    const [policy] = await db.insert(policies).values({ organizationId: o.id, name: 'victim-policy', rulesJson: { deny: ['x'] } }).returning();
+    const [rule] = await db.insert(policyRules).values({ policyId: policy!.id, action: 'tool.invoke', target: 'tool:*', effect: 'deny' }).returning();
+    const [binding] = await db.insert(policyBindings).values({ policyId: policy!.id, scopeType: 'org', scopeId: o.id, priority: 5 }).returning();
+    Object.assign(victimPolicy, { id: policy!.id, ruleId: rule!.id, bindingId: binding!.id });
+    const [run] = await db.insert(runs).values({ organizationId: o.id, environmentId: o.envId, agentId: agent.id, status: 'succeeded', target: 'tool:system/echo' }).returning();
+    victimRun.id = run!.id;
     stranger = (await makeOrg(undefined, 'stranger')).owner;
   });
 
@@ -213,6 +281,10 @@ describe('tenancy walk', () => {
           expect(res.status, `${method} ${route}`).toBe(404);
           expect(JSON.stringify(res.body)).not.toContain(victim.org.name);
         } else if (walk.kind === 'org-in-body') {
+          if (method === 'GET' && walk.check) {
+            walk.check(await call(mod[method], method, `/api/v1/${route}`, { token: stranger.token }), victim);
+            continue;
+          }
           if (!walk.methods.includes(method)) continue;
           const res = await call(mod[method], method, `/api/v1/${route}`, { token: stranger.token, body: walk.body(victim) });
           expect(res.status, `${method} ${route}`).toBe(404);
@@ -224,6 +296,15 @@ describe('tenancy walk', () => {
       }
     });
   }
+
+  it("left the victim's policy untouched", async () => {
+    const { GET } = await import('@/app/api/v1/orgs/[org_id]/policies/[id]/route');
+    const res = await call(GET, 'GET', '/x', { token: victim.org.owner.token, params: { org_id: victim.org.id, id: victimPolicy.id } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ version: 1, is_active: true, rules_json: { deny: ['x'] } });
+    expect(res.body.rules).toHaveLength(1);
+    expect(res.body.bindings).toMatchObject([{ priority: 5 }]);
+  });
 
   it("left the victim's organization untouched", async () => {
     const { GET } = await import('@/app/api/v1/orgs/[org_id]/route');

@@ -38,6 +38,12 @@ export const runs = pgTable(
     // The user who ran the tool "as" the agent, when it was a user (API-NOTES "Policies").
     userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
     status: text('status').$type<RunStatus>().notNull().default('pending'),
+    // What was asked to run: `tool:<connection>/<tool>` once resolved (`tool:system/<name>` for the
+    // built-in tools, which have no tool row), else the identifier as given. Kept on the run so
+    // history reads the same after a tool or connection is renamed or deleted.
+    target: text('target'),
+    // The entry point: rest (runs/execute), mcp (the fabric), console (a user in the browser).
+    via: text('via'),
     startedAt: ts('started_at'),
     endedAt: ts('ended_at'),
     inputJson: jsonb('input_json').$type<Record<string, unknown>>().notNull().default({}),

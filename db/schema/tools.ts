@@ -4,8 +4,10 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   check,
+  doublePrecision,
   foreignKey,
   index,
+  integer,
   jsonb,
   pgTable,
   text,
@@ -53,6 +55,9 @@ export const tools = pgTable(
     annotations: jsonb('annotations').$type<Record<string, unknown>>().notNull().default({}),
     outputSchema: jsonb('output_schema').$type<Record<string, unknown>>(),
     enabled: boolean('enabled').notNull().default(true),
+    // Per-tool rate limit (token bucket per agent+tool); null: RATE_LIMIT_CAPACITY / _REFILL_PER_SEC.
+    rateLimitCapacity: integer('rate_limit_capacity'),
+    rateLimitRefillPerSec: doublePrecision('rate_limit_refill_per_sec'),
     origin: text('origin').$type<ToolOrigin>().notNull().default('sync'),
     syncStatus: text('sync_status').$type<ToolSyncStatus>().notNull().default('synced'),
     syncedAt: ts('synced_at'),
@@ -81,6 +86,7 @@ export const tools = pgTable(
       columns: [t.organizationId, t.environmentId, t.connectionId],
       foreignColumns: [connections.organizationId, connections.environmentId, connections.id],
     }).onDelete('cascade'),
+    check('tools_rate_limit_check', sql`(${t.rateLimitCapacity} is null or ${t.rateLimitCapacity} >= 1) and (${t.rateLimitRefillPerSec} is null or ${t.rateLimitRefillPerSec} >= 0)`),
     check('tools_origin_check', sql`${t.origin} in (${sqlList(TOOL_ORIGINS)})`),
     check('tools_sync_status_check', sql`${t.syncStatus} in (${sqlList(TOOL_SYNC_STATUSES)})`),
     // Bad upstream names are stored (as invalid_name), but a runnable (synced) tool always has a

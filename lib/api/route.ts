@@ -13,7 +13,7 @@ import { getEnvironmentOrThrow, requireOrgAccess, type OrgCtx } from '@/lib/tena
 import type { z } from 'zod';
 import { readJsonBody } from './body';
 import { clientKey } from './client-key';
-import { AppError, errorBody, fromDatabaseError, unauthenticated } from './errors';
+import { AppError, errorBody, fromDatabaseError, notFound, unauthenticated } from './errors';
 import { requestIdOf } from './request-id';
 import { parseInput } from './validation';
 
@@ -31,12 +31,15 @@ interface HandlerArgs<P extends Params, C extends Ctx> {
 
 type Handler<P extends Params, C extends Ctx> = (args: HandlerArgs<P, C>) => Promise<Response>;
 
+/** An agent on an org path of an agent-facing endpoint (e.g. runs/execute): its own organization. */
+export type AgentOrgCtx = AgentCtx & { orgId: string };
+
 interface RouteOptions {
   /**
    * 'user': a signed-in user (API token or session); 'agent': an agent credential (agent-facing
    * endpoints); 'public': anyone. Agent tokens are refused everywhere but agent-facing endpoints.
    */
-  auth: 'public' | 'user' | 'agent';
+  auth: 'public' | 'user' | 'agent' | 'user_or_agent';
   /**
    * For /orgs/{org_id}/… paths: the permission (lib/auth/rbac.ts) the caller's role in that
    * organization must grant. Non-members get 404. An {env_id} in the path must belong to the org.
@@ -51,6 +54,10 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function apiRoute<P extends Params = Params>(
   options: { auth: 'user'; permission: Permission },
   handler: Handler<P, OrgCtx>,
+): NextHandler;
+export function apiRoute<P extends Params = Params>(
+  options: { auth: 'user_or_agent'; permission: Permission },
+  handler: Handler<P, OrgCtx | AgentOrgCtx>,
 ): NextHandler;
 export function apiRoute<P extends Params = Params>(options: { auth: 'user' }, handler: Handler<P, UserCtx>): NextHandler;
 export function apiRoute<P extends Params = Params>(options: { auth: 'agent' }, handler: Handler<P, AgentCtx>): NextHandler;
@@ -72,7 +79,9 @@ export function apiRoute<P extends Params = Params>(options: RouteOptions, handl
       if (actor.kind === 'user' && actor.via === 'session' && UNSAFE_METHODS.has(req.method)) {
         assertSameOrigin(req, env().PUBLIC_URL);
       }
-      if (options.permission) ctx = await orgScope(ctx as UserCtx, params, options.permission);
+      if (options.permission) {
+        ctx = actor.kind === 'agent' ? agentOrgScope(ctx as AgentCtx, params) : await orgScope(ctx as UserCtx, params, options.permission);
+      }
       const body = async <S extends z.ZodType>(schema: S) => parseInput(schema, await readJsonBody(req));
       response = await handler({ req, url, params: params as P, ctx: ctx as never, body });
     } catch (error) {
@@ -101,12 +110,19 @@ export function apiRoute<P extends Params = Params>(options: RouteOptions, handl
 function requireActorKind(auth: RouteOptions['auth'], actor: Actor): void {
   if (auth === 'public') return;
   if (actor.kind === 'anonymous') throw unauthenticated();
+  if (auth === 'user_or_agent') return;
   if (auth === 'user' && actor.kind === 'agent') {
     throw new AppError('forbidden', 'Agent tokens are accepted only on agent-facing endpoints');
   }
   if (auth === 'agent' && actor.kind === 'user') {
     throw new AppError('forbidden', 'This endpoint takes an agent credential, not a user token');
   }
+}
+
+/** An agent on an org path (agent-facing endpoints): its own organization only; any other is unknown to it. */
+function agentOrgScope(ctx: AgentCtx, params: Params): AgentOrgCtx {
+  if (String(params.org_id ?? '') !== ctx.actor.orgId) throw notFound('Organization');
+  return { ...ctx, orgId: ctx.actor.orgId };
 }
 
 async function orgScope(ctx: UserCtx, params: Params, permission: Permission): Promise<OrgCtx> {

@@ -28,9 +28,9 @@ export function subjectOf(actor: Actor): string {
   return 'anonymous';
 }
 
-/** Appends one event. `db` may be a transaction. */
-export async function recordAudit(db: Db, ctx: Pick<Ctx, 'actor' | 'requestId' | 'clientKey'>, input: AuditInput): Promise<void> {
-  await db.insert(auditEvents).values({
+/** The row of one event, for writers that insert it themselves (e.g. with a run, in one statement). */
+export function auditRow(ctx: Pick<Ctx, 'actor' | 'requestId' | 'clientKey'>, input: AuditInput): typeof auditEvents.$inferInsert {
+  return {
     organizationId: input.organizationId,
     eventType: input.eventType,
     action: input.action,
@@ -44,7 +44,12 @@ export async function recordAudit(db: Db, ctx: Pick<Ctx, 'actor' | 'requestId' |
       client: ctx.clientKey,
       ...(ctx.actor.kind !== 'anonymous' ? { via: ctx.actor.via } : {}),
     },
-  });
+  };
+}
+
+/** Appends one event. `db` may be a transaction. */
+export async function recordAudit(db: Db, ctx: Pick<Ctx, 'actor' | 'requestId' | 'clientKey'>, input: AuditInput): Promise<void> {
+  await db.insert(auditEvents).values(auditRow(ctx, input));
   afterAuditWrite(input.organizationId);
 }
 
@@ -59,7 +64,8 @@ export function onAuditWrite(fn: Listener): void {
   hooks.__axsAuditWriteListener = fn;
 }
 
-function afterAuditWrite(organizationId: string | null): void {
+/** Tells the chainer an organization has new events (writers that bypass recordAudit call this). */
+export function afterAuditWrite(organizationId: string | null): void {
   hooks.__axsAuditWriteListener?.(organizationId);
 }
 

@@ -9,7 +9,9 @@ export const CONNECTION_AUTH_METHODS = ['none', 'bearer'] as const;
 export const connectionName = z
   .string()
   .trim()
-  .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'Use 1–128 letters, digits, dots, dashes or underscores');
+  .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'Use 1–128 letters, digits, dots, dashes or underscores')
+  // `system` names the built-in tools (tool:system/echo, …): no connection may take it.
+  .refine((name) => name.toLowerCase() !== 'system', 'The name "system" is reserved for the built-in tools');
 
 export const endpointUrl = z
   .string()

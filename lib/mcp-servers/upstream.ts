@@ -9,7 +9,11 @@ import type { OrgCtx } from '@/lib/tenancy/access';
 /** The stdio pool key of a registration (shared with lib/connections/upstream.ts). */
 export const registrationPoolKey = (id: string) => `registration:${id}`;
 
-export async function registrationUpstreamSpec(ctx: Pick<OrgCtx, 'db' | 'orgId'>, reg: McpServerRegistration): Promise<UpstreamSpec> {
+export async function registrationUpstreamSpec(
+  ctx: Pick<OrgCtx, 'db' | 'orgId'>,
+  reg: McpServerRegistration,
+  secretOf: (ref: string) => Promise<string> = (ref) => resolveSecret(ctx, ref),
+): Promise<UpstreamSpec> {
   if (reg.serverType === 'stdio') {
     return {
       transport: 'stdio',
@@ -18,6 +22,6 @@ export async function registrationUpstreamSpec(ctx: Pick<OrgCtx, 'db' | 'orgId'>
     };
   }
   const headers: Record<string, string> =
-    reg.authMethod === 'bearer' && reg.secretRef ? { authorization: `Bearer ${await resolveSecret(ctx, reg.secretRef)}` } : {};
+    reg.authMethod === 'bearer' && reg.secretRef ? { authorization: `Bearer ${await secretOf(reg.secretRef)}` } : {};
   return { transport: reg.serverType === 'ws' ? 'websocket' : 'streamable_http', url: reg.endpoint ?? '', headers };
 }

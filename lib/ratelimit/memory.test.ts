@@ -1,5 +1,6 @@
 // The in-process token bucket, driven by an injected clock so refills are exact.
 import { describe, expect, it } from 'vitest';
+import { describeRateLimiterContract } from './contract';
 import { MemoryRateLimiter } from './memory';
 
 const rule = { capacity: 3, refillPerSecond: 0.5 }; // a token every 2 s
@@ -78,3 +79,7 @@ describe('MemoryRateLimiter', () => {
     expect((await limiter.consume('k', rule)).allowed).toBe(false);
   });
 });
+
+// The behaviour every backend shares (contract.ts), here on the real clock.
+const realTime = new MemoryRateLimiter();
+describeRateLimiterContract('memory', () => realTime);

@@ -146,6 +146,19 @@ export async function resolveSecret(ctx: { db: Db; orgId: string }, ref: string)
     .innerJoin(secretKeys, eq(secretKeys.id, secrets.keyId))
     .where(and(eq(secrets.id, ref), eq(secrets.organizationId, ctx.orgId)));
   if (!row) throw notFound('Secret');
+  return decryptSecretRow(ref, row);
+}
+
+/** The columns a caller selects (joined to secret_keys) to decrypt a secret without another query. */
+export interface SecretRow {
+  ciphertext: string;
+  keyId: string;
+  wrappedKey: string;
+  kekId: string;
+}
+
+/** Decrypts a secret row read by the caller's own query (the execute pipeline reads it with the call's other rows). */
+export async function decryptSecretRow(ref: string, row: SecretRow): Promise<string> {
   const key = await openDataKey({ id: row.keyId, wrappedKey: row.wrappedKey, kekId: row.kekId });
   try {
     return decrypt(key, row.ciphertext).toString('utf8');

@@ -29,6 +29,22 @@ import * as mcpServerDetail from '@/app/api/v1/orgs/[org_id]/mcp/servers/[id]/ro
 import * as mcpServerHealth from '@/app/api/v1/orgs/[org_id]/mcp/servers/[id]/health-check/route';
 import * as mcpServerList from '@/app/api/v1/orgs/[org_id]/mcp/servers/route';
 import { makeMcpServer } from '@/test/helpers/fixtures';
+import * as policyList from '@/app/api/v1/orgs/[org_id]/policies/route';
+import * as policyDetail from '@/app/api/v1/orgs/[org_id]/policies/[id]/route';
+import * as policyRuleAdd from '@/app/api/v1/orgs/[org_id]/policies/[id]/rules/route';
+import * as policyEvaluate from '@/app/api/v1/orgs/[org_id]/policies/evaluate/route';
+import * as agentPermissions from '@/app/api/v1/orgs/[org_id]/agents/[id]/permissions/route';
+import * as ruleList from '@/app/api/v1/policies/rules/route';
+import * as ruleDetail from '@/app/api/v1/policies/rules/[id]/route';
+import * as bindingList from '@/app/api/v1/policies/bindings/route';
+import * as bindingDetail from '@/app/api/v1/policies/bindings/[id]/route';
+import { policies, policyBindings, policyRules, runs } from '@/db/schema';
+import * as runList from '@/app/api/v1/orgs/[org_id]/runs/route';
+import * as runDetail from '@/app/api/v1/orgs/[org_id]/runs/[id]/route';
+import * as runStepList from '@/app/api/v1/orgs/[org_id]/runs/[id]/steps/route';
+import * as runExecute from '@/app/api/v1/orgs/[org_id]/runs/execute/route';
+import { createPolicy } from '@/lib/policy/service';
+import { createPolicySchema } from '@/lib/policy/schemas';
 import { getDb } from '@/db/client';
 import { tools } from '@/db/schema';
 import { can, ROLES, type OrgRole, type Permission } from '@/lib/auth/rbac';
@@ -86,6 +102,8 @@ export const ROWS: Row[] = [
   ...CONNECTION_ROWS(),
   ...TOOL_ROWS(),
   ...MCP_SERVER_ROWS(),
+  ...POLICY_ROWS(),
+  ...RUN_ROWS(),
 ];
 
 // MCP server registry (lib/mcp-servers). http registrations: stdio ones also depend on
@@ -190,6 +208,107 @@ function CONNECTION_ROWS(): Row[] {
       body: () => ({ endpoint: 'https://elsewhere.example/mcp' }),
     },
     { name: 'DELETE connection', handler: connectionDetail.DELETE, method: 'DELETE', permission: 'connection.manage', params: org, prepare: makeConn },
+  ];
+}
+
+// Policies (lib/policy): reading and evaluating is everyone's, changing is the admins'. Rules and
+// bindings by id take their organization from their policy and are checked the same way.
+function POLICY_ROWS(): Row[] {
+  const policyOf = new Map<string, string>();
+  const policy = async (o: TestOrg) => {
+    const db = await getDb();
+    const [row] = await db.insert(policies).values({ organizationId: o.id, name: `p${++seq}` }).returning();
+    policyOf.set(o.id, row!.id);
+    return { id: row!.id };
+  };
+  const rule = async (o: TestOrg) => {
+    const db = await getDb();
+    const { id } = await policy(o);
+    const [row] = await db.insert(policyRules).values({ policyId: id, action: 'tool.invoke', target: 'tool:*', effect: 'deny' }).returning();
+    return { id: row!.id };
+  };
+  const binding = async (o: TestOrg) => {
+    const db = await getDb();
+    const { id } = await policy(o);
+    const [row] = await db.insert(policyBindings).values({ policyId: id, scopeType: 'org', scopeId: o.id }).returning();
+    return { id: row!.id };
+  };
+  const agent = async (o: TestOrg) => ({ id: (await makeAgent(o)).id });
+  const newRule = () => ({ action: 'tool.invoke', target: 'tool:c/echo', effect: 'allow' });
+  return [
+    { name: 'GET policies', handler: policyList.GET, method: 'GET', permission: 'org.read', params: org },
+    { name: 'POST policies', handler: policyList.POST, method: 'POST', permission: 'policy.manage', params: org, body: () => ({ name: `np${++seq}` }) },
+    { name: 'GET policy', handler: policyDetail.GET, method: 'GET', permission: 'org.read', params: org, prepare: policy },
+    { name: 'PUT policy', handler: policyDetail.PUT, method: 'PUT', permission: 'policy.manage', params: org, prepare: policy, body: () => ({ name: `rp${++seq}` }) },
+    { name: 'PATCH policy', handler: policyDetail.PATCH, method: 'PATCH', permission: 'policy.manage', params: org, prepare: policy, body: () => ({ is_active: false }) },
+    { name: 'DELETE policy', handler: policyDetail.DELETE, method: 'DELETE', permission: 'policy.manage', params: org, prepare: policy },
+    { name: 'POST policy rules', handler: policyRuleAdd.POST, method: 'POST', permission: 'policy.manage', params: org, prepare: policy, body: newRule },
+    {
+      name: 'POST policies evaluate',
+      handler: policyEvaluate.POST,
+      method: 'POST',
+      permission: 'org.read',
+      params: org,
+      body: (o) => ({ subject: 'role:viewer', action: 'tool.invoke', target: 'tool:c/echo', environment_id: o.envId }),
+    },
+    { name: 'GET agent permissions', handler: agentPermissions.GET, method: 'GET', permission: 'org.read', params: org, prepare: agent },
+    { name: 'GET rules (flat)', handler: ruleList.GET, method: 'GET', permission: 'org.read', params: org },
+    {
+      name: 'POST rules (flat)',
+      handler: ruleList.POST,
+      method: 'POST',
+      permission: 'policy.manage',
+      params: org,
+      prepare: policy,
+      body: (o) => ({ policy_id: policyOf.get(o.id), ...newRule() }),
+    },
+    { name: 'GET rule', handler: ruleDetail.GET, method: 'GET', permission: 'org.read', params: org, prepare: rule },
+    { name: 'PATCH rule', handler: ruleDetail.PATCH, method: 'PATCH', permission: 'policy.manage', params: org, prepare: rule, body: () => ({ effect: 'allow' }) },
+    { name: 'PUT rule', handler: ruleDetail.PUT, method: 'PUT', permission: 'policy.manage', params: org, prepare: rule, body: newRule },
+    { name: 'DELETE rule', handler: ruleDetail.DELETE, method: 'DELETE', permission: 'policy.manage', params: org, prepare: rule },
+    { name: 'GET bindings (flat)', handler: bindingList.GET, method: 'GET', permission: 'org.read', params: org },
+    {
+      name: 'POST bindings (flat)',
+      handler: bindingList.POST,
+      method: 'POST',
+      permission: 'policy.manage',
+      params: org,
+      prepare: policy,
+      body: (o) => ({ policy_id: policyOf.get(o.id), scope_type: 'role', scope_id: 'member', priority: 3 }),
+    },
+    { name: 'GET binding', handler: bindingDetail.GET, method: 'GET', permission: 'org.read', params: org, prepare: binding },
+    { name: 'PATCH binding', handler: bindingDetail.PATCH, method: 'PATCH', permission: 'policy.manage', params: org, prepare: binding, body: () => ({ priority: 9 }) },
+    { name: 'DELETE binding', handler: bindingDetail.DELETE, method: 'DELETE', permission: 'policy.manage', params: org, prepare: binding },
+  ];
+}
+
+// Runs (lib/runs): reading is everyone's; running a tool as an agent is a member's. The run is of a
+// built-in tool the organization's policy allows, so an allowed role gets 201.
+function RUN_ROWS(): Row[] {
+  const agentOf = new Map<string, string>();
+  const allowedAgent = async (o: TestOrg) => {
+    agentOf.set(o.id, (await makeAgent(o)).id);
+    await createPolicy(o.ownerCtx, createPolicySchema.parse({ name: `run-${++seq}`, rules_json: { allow: ['system/echo'] } }));
+    return {};
+  };
+  const run = async (o: TestOrg) => {
+    const db = await getDb();
+    const [row] = await db.insert(runs).values({ organizationId: o.id, environmentId: o.envId, status: 'succeeded' }).returning();
+    return { id: row!.id };
+  };
+  return [
+    { name: 'GET runs', handler: runList.GET, method: 'GET', permission: 'org.read', params: org },
+    { name: 'GET run', handler: runDetail.GET, method: 'GET', permission: 'org.read', params: org, prepare: run },
+    { name: 'GET run steps', handler: runStepList.GET, method: 'GET', permission: 'org.read', params: org, prepare: run },
+    {
+      name: 'POST runs execute',
+      handler: runExecute.POST,
+      method: 'POST',
+      permission: 'run.execute',
+      params: org,
+      prepare: allowedAgent,
+      body: (o) => ({ agent_id: agentOf.get(o.id), tool_identifier: 'system/echo', input_data: { text: 'matrix' } }),
+    },
   ];
 }
 

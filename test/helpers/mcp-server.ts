@@ -3,6 +3,7 @@
 // For sync tests: tools may carry raw JSON definitions (inputSchema, outputSchema, annotations —
 // served as given, malformed ones too), tools/list can be paged (pageSize), and setTools()
 // redefines the tools of a running server (a tool redefined upstream, on the same URL).
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -18,6 +19,10 @@ export interface TestMcpServer {
   setTools: (tools: TestTool[]) => void;
   /** How many tools/list requests our own handler answered (with pageSize or raw definitions). */
   listRequests: () => number;
+  /** Every tools/call that reached the server: tool name and arguments, in order. */
+  calls: { name: string; arguments: unknown }[];
+  /** Tool calls the client cancelled (notifications/cancelled reached the handler), with the reason. */
+  cancellations: { name: string; reason: unknown }[];
   close: () => Promise<void>;
 }
 
@@ -28,6 +33,8 @@ export interface TestTool {
   inputSchema?: unknown;
   outputSchema?: unknown;
   annotations?: Record<string, unknown>;
+  /** The tool's behaviour (default: answers `<name>: <text>`); gets the request's abort signal. */
+  handler?: (args: Record<string, unknown>, extra: { signal: AbortSignal; authorization?: string }) => Promise<unknown>;
 }
 
 export interface TestMcpServerOptions {
@@ -36,6 +43,11 @@ export interface TestMcpServerOptions {
   name?: string;
   /** Answer tools/list in pages of this many tools (with nextCursor). */
   pageSize?: number;
+  /**
+   * Keep MCP sessions (Mcp-Session-Id) instead of answering each request statelessly: needed for
+   * notifications that refer to an earlier request, such as cancellation.
+   */
+  stateful?: boolean;
 }
 
 const DEFAULT_INPUT_SCHEMA = {
@@ -54,20 +66,51 @@ export async function startTestMcpServer(options: TestMcpServerOptions = {}): Pr
   let tools = options.tools ?? [{ name: 'echo', description: 'Echoes text' }];
   let listRequests = 0;
   const authorizations: (string | undefined)[] = [];
+  const calls: TestMcpServer['calls'] = [];
+  const cancellations: TestMcpServer['cancellations'] = [];
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const makeServer = (authorization: string | undefined) => {
+    const server = new McpServer({ name: options.name ?? 'test-upstream', version: '1.2.3' });
+    for (const tool of tools) {
+      // Names the SDK would warn about are only listed (raw), never callable.
+      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(tool.name)) continue;
+      const config = tool.handler
+        ? { description: tool.description, inputSchema: z.object({}).passthrough() }
+        : { description: tool.description, inputSchema: { text: z.string() } };
+      server.registerTool(tool.name, config as never, (async (args: Record<string, unknown>, extra: { signal: AbortSignal }) => {
+        calls.push({ name: tool.name, arguments: args });
+        extra.signal.addEventListener('abort', () => cancellations.push({ name: tool.name, reason: extra.signal.reason }), { once: true });
+        if (tool.handler) return tool.handler(args, { signal: extra.signal, authorization });
+        return { content: [{ type: 'text' as const, text: `${tool.name}: ${String(args.text)}` }] };
+      }) as never);
+    }
+    return server;
+  };
   const httpServer = http.createServer(async (req, res) => {
     authorizations.push(req.headers.authorization);
     if (options.bearer && req.headers.authorization !== `Bearer ${options.bearer}`) {
       res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized"}');
       return;
     }
-    const server = new McpServer({ name: options.name ?? 'test-upstream', version: '1.2.3' });
-    for (const tool of tools) {
-      // Names the SDK would warn about are only listed (raw), never callable.
-      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(tool.name)) continue;
-      server.registerTool(tool.name, { description: tool.description, inputSchema: { text: z.string() } }, async ({ text }) => ({
-        content: [{ type: 'text' as const, text: `${tool.name}: ${text}` }],
-      }));
+    if (options.stateful) {
+      const id = req.headers['mcp-session-id'];
+      const known = typeof id === 'string' ? sessions.get(id) : undefined;
+      if (known) {
+        await known.handleRequest(req, res);
+        return;
+      }
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (sid) => void sessions.set(sid, transport),
+      });
+      transport.onclose = () => {
+        if (transport.sessionId) sessions.delete(transport.sessionId);
+      };
+      await makeServer(req.headers.authorization).connect(transport);
+      await transport.handleRequest(req, res);
+      return;
     }
+    const server = makeServer(req.headers.authorization);
     if (servesRaw(tools, options)) {
       const current = tools;
       server.server.setRequestHandler(ListToolsRequestSchema, async (request) => {
@@ -100,6 +143,12 @@ export async function startTestMcpServer(options: TestMcpServerOptions = {}): Pr
       tools = next;
     },
     listRequests: () => listRequests,
-    close: () => new Promise((resolve) => httpServer.close(() => resolve())),
+    calls,
+    cancellations,
+    close: async () => {
+      for (const transport of sessions.values()) await transport.close().catch(() => {});
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
   };
 }

@@ -6,6 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '@/lib/api/errors';
 import { guardedFetch, upstreamErrorOf } from '../guarded-fetch';
 import { withStdioClient, type StdioServerSpec } from '../stdio/pool';
@@ -21,6 +22,10 @@ export interface UpstreamOptions {
   /** Time for connect + initialize. */
   connectTimeoutMs?: number;
   signal?: AbortSignal;
+  /** What the gateway offers the upstream at initialize (network upstreams: a session per call). */
+  capabilities?: ClientCapabilities;
+  /** Installs handlers (notifications, server-to-client requests) before initialize; network upstreams only. */
+  onClient?: (client: Client) => void;
 }
 
 function networkTransport(spec: Extract<UpstreamSpec, { url: string }>): Transport {
@@ -57,18 +62,37 @@ export interface UpstreamSession {
   client: Client;
   /** The protocol version agreed at initialize (null where the pool's transport does not tell). */
   protocolVersion: string | null;
+  /** Credentials sent to this upstream (header values, a stdio child's secret variables): never echoed back to a caller. */
+  sensitiveValues: readonly string[];
+}
+
+/** The credential values of a network upstream's headers, e.g. the token of `Bearer <token>`. */
+function headerSecrets(headers: Record<string, string> | undefined): string[] {
+  return Object.values(headers ?? {}).flatMap((v) => {
+    const token = v.replace(/^(Bearer|Basic|Token)\s+/i, '');
+    return token.length >= 4 ? (token === v ? [v] : [token, v]) : [];
+  });
 }
 
 /** Opens an initialized MCP session, runs `fn`, and always closes the session (not a stdio child). */
 export async function withUpstreamClient<T>(spec: UpstreamSpec, fn: (session: UpstreamSession) => Promise<T>, options: UpstreamOptions = {}): Promise<T> {
   if (spec.transport === 'stdio') {
-    return withStdioClient(spec.key, spec.server, (client) => fn({ client, protocolVersion: null })).catch((error: unknown) => {
+    return withStdioClient(spec.key, spec.server, (client, lease) => fn({ client, protocolVersion: null, sensitiveValues: lease.sensitiveValues })).catch((error: unknown) => {
       throw upstreamFailure(error);
     });
   }
-  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  const client = new Client(CLIENT_INFO, { capabilities: options.capabilities ?? {} });
+  options.onClient?.(client);
   const transport = networkTransport(spec);
-  const session: UpstreamSession = { client, protocolVersion: null };
+  const session: UpstreamSession = { client, protocolVersion: null, sensitiveValues: headerSecrets(spec.headers) };
+  const inFlight = new Set<Promise<unknown>>();
+  const send = transport.send.bind(transport);
+  transport.send = (message, sendOptions) => {
+    const sending = send(message, sendOptions);
+    inFlight.add(sending);
+    void sending.catch(() => {}).finally(() => inFlight.delete(sending));
+    return sending;
+  };
   const setVersion = transport.setProtocolVersion?.bind(transport);
   transport.setProtocolVersion = (version: string) => {
     session.protocolVersion = version;
@@ -83,6 +107,17 @@ export async function withUpstreamClient<T>(spec: UpstreamSpec, fn: (session: Up
   try {
     return await fn(session);
   } finally {
+    // A cancelled or timed-out request makes the SDK send notifications/cancelled without waiting
+    // for it; closing at once would abort that POST and the upstream would never learn. Let
+    // messages already on their way finish first (briefly).
+    await settleWithin(inFlight, 1_000);
     await client.close().catch(() => {});
   }
+}
+
+async function settleWithin(pending: Set<Promise<unknown>>, ms: number): Promise<void> {
+  if (!pending.size) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled([...pending]), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

@@ -40,6 +40,8 @@ export interface StdioServerSpec {
 export interface StdioLease {
   client: Client;
   pid: number;
+  /** The child's secret (and long literal) variable values: whatever it returns is redacted of them. */
+  sensitiveValues: readonly string[];
   /** Gives the client back; the child stays for the next caller. Idempotent. */
   release: () => void;
 }
@@ -71,6 +73,8 @@ interface Entry {
   proc?: StdioProcess;
   client?: Client;
   stderr?: StderrCapture;
+  /** Values of the child's registration variables (secrets resolved at start) to redact from what it says. */
+  sensitiveValues: string[];
   starting?: Promise<void>;
   ready: boolean;
   readyAt?: number;
@@ -241,6 +245,7 @@ async function start(e: Entry): Promise<void> {
   });
   const stderr = new StderrCapture(childEnv.sensitiveValues);
   e.stderr = stderr;
+  e.sensitiveValues = childEnv.sensitiveValues;
   e.fatal = undefined;
 
   if (pool.shuttingDown) throw new AppError('unavailable', 'The stdio server pool is shutting down');
@@ -353,6 +358,7 @@ async function acquire(key: string, spec: StdioServerSpec): Promise<{ entry: Ent
       failures: 0,
       retryAt: 0,
       retired: false,
+      sensitiveValues: [],
     };
     pool.entries.set(key, e);
   }
@@ -370,6 +376,7 @@ async function acquire(key: string, spec: StdioServerSpec): Promise<{ entry: Ent
   const lease: StdioLease = {
     client: entry.client!,
     pid: entry.proc!.pid,
+    sensitiveValues: entry.sensitiveValues,
     release: () => {
       if (released) return;
       released = true;
@@ -395,11 +402,15 @@ function release(e: Entry): void {
  * Runs `fn` with the key's client. A call cut off because the child died answers a 502 naming how
  * it ended; the next call restarts the child.
  */
-export async function withStdioClient<T>(key: string, spec: StdioServerSpec, fn: (client: Client) => Promise<T>): Promise<T> {
+export async function withStdioClient<T>(
+  key: string,
+  spec: StdioServerSpec,
+  fn: (client: Client, lease: StdioLease) => Promise<T>,
+): Promise<T> {
   const { entry, lease } = await acquire(key, spec);
   const proc = entry.proc;
   try {
-    return await fn(lease.client);
+    return await fn(lease.client, lease);
   } catch (error) {
     if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed && proc) {
       await settlesWithin(proc.exited, 5_000);

@@ -30,9 +30,9 @@ const textOf = (result: unknown): string => {
 };
 
 const use = <T>(key: string, spec: StdioServerSpec, fn: Parameters<typeof withStdioClient<T>>[2]) =>
-  withStdioClient(key, spec, async (client) => {
+  withStdioClient(key, spec, async (client, lease) => {
     for (const s of stdioPoolStatus()) if (s.pid) spawned.add(s.pid);
-    return fn(client);
+    return fn(client, lease);
   });
 
 beforeAll(async () => {

@@ -1,0 +1,43 @@
+// Writing what a call did: the run, its steps and its audit events in ONE statement (three
+// inserts as data-modifying CTEs), so the hot path pays one round trip for all of it and a run
+// never exists without its events or the other way round. The run id is made here, so the steps
+// need nothing back from the run's insert; the foreign key is checked at the end of the statement.
+import { randomUUID } from 'node:crypto';
+import type { Db } from '@/db/client';
+import { auditEvents, runs, runSteps, type NewRun, type NewRunStep } from '@/db/schema';
+import { afterAuditWrite } from '@/lib/audit/record';
+
+export interface StepRecord {
+  stepType: string;
+  message: string;
+  details?: Record<string, unknown>;
+  at: Date;
+  durationMs: number | null;
+}
+
+export const newRunId = (): string => randomUUID();
+
+export async function writeRun(
+  db: Db,
+  run: NewRun & { id: string; organizationId: string },
+  steps: StepRecord[],
+  events: (typeof auditEvents.$inferInsert)[],
+): Promise<void> {
+  const stepRows: NewRunStep[] = steps.map((s) => ({
+    runId: run.id,
+    stepType: s.stepType,
+    message: s.message,
+    details: s.details ?? {},
+    timestamp: s.at,
+    durationMs: s.durationMs,
+  }));
+  const runCte = db.$with('written_run').as(db.insert(runs).values(run).returning({ id: runs.id }));
+  const stepCte = db.$with('written_steps').as(db.insert(runSteps).values(stepRows).returning({ id: runSteps.id }));
+  if (events.length) {
+    const eventCte = db.$with('written_events').as(db.insert(auditEvents).values(events).returning({ id: auditEvents.id }));
+    await db.with(runCte, stepCte, eventCte).select({ id: runCte.id }).from(runCte);
+    afterAuditWrite(run.organizationId);
+  } else {
+    await db.with(runCte, stepCte).select({ id: runCte.id }).from(runCte);
+  }
+}

@@ -1,0 +1,117 @@
+// The first stage of a call, in one database round trip: the agent (in the caller's organization),
+// its environment, and every tool its identifier could mean in that environment, each with its
+// connection and the connection's MCP server registration. Ambiguity, absence and "cannot run"
+// are decided from these rows without asking the database again.
+import { and, eq, or, sql } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import {
+  agents,
+  connections,
+  environments,
+  mcpServerRegistrations,
+  secretKeys,
+  secrets,
+  tools,
+  type Agent,
+  type Connection,
+  type McpServerRegistration,
+  type Tool,
+} from '@/db/schema';
+import type { SecretRow } from '@/lib/secrets/service';
+import { isUuid } from '@/lib/tenancy/access';
+import { SYSTEM_CONNECTION, systemTool, type SystemTool } from './system-tools';
+
+export interface Candidate {
+  tool: Tool;
+  connection: Connection;
+  registration: McpServerRegistration | null;
+  /** The encrypted bearer secret the upstream needs (the connection's, or its registration's), read in the same query. */
+  secret: (SecretRow & { ref: string }) | null;
+}
+
+export interface Resolved {
+  agent: Agent;
+  environmentType: string;
+  candidates: Candidate[];
+  /** A built-in tool the identifier names (`system/<name>`, or a bare name no connection offers). */
+  system: SystemTool | null;
+}
+
+/** `<connection>/<tool>` or a bare tool name (a tool id is also tried as a name). */
+export function splitIdentifier(identifier: string): { connectionName?: string; toolName: string } {
+  const slash = identifier.indexOf('/');
+  return slash > 0 ? { connectionName: identifier.slice(0, slash), toolName: identifier.slice(slash + 1) } : { toolName: identifier };
+}
+
+/**
+ * The agent and the candidate tools, or null when the agent is not in this organization. One
+ * statement: the agent left-joined to the matching tools of its environment.
+ */
+export async function resolveCall(db: Db, orgId: string, agentId: string, identifier: string): Promise<Resolved | null> {
+  if (!isUuid(agentId)) return null;
+  const filter = splitIdentifier(identifier);
+  const rows = await db
+    .select({
+      agent: agents,
+      environmentType: environments.type,
+      tool: tools,
+      connection: connections,
+      registration: mcpServerRegistrations,
+      secretRef: secrets.id,
+      ciphertext: secrets.ciphertext,
+      keyId: secretKeys.id,
+      wrappedKey: secretKeys.wrappedKey,
+      kekId: secretKeys.kekId,
+    })
+    .from(agents)
+    .innerJoin(environments, eq(environments.id, agents.environmentId))
+    .leftJoin(
+      tools,
+      and(
+        eq(tools.organizationId, agents.organizationId),
+        eq(tools.environmentId, agents.environmentId),
+        // The connection name is matched through a sub-select: the join below may not narrow
+        // the left-joined tool rows without dropping the agent's row when nothing matches.
+        filter.connectionName
+          ? and(
+              eq(tools.name, filter.toolName),
+              sql`${tools.connectionId} in (select ${connections.id} from ${connections} where ${connections.organizationId} = ${orgId} and ${connections.name} = ${filter.connectionName})`,
+            )
+          : isUuid(identifier)
+            ? or(eq(tools.id, identifier), eq(tools.name, identifier))
+            : eq(tools.name, filter.toolName),
+      ),
+    )
+    .leftJoin(connections, eq(connections.id, tools.connectionId))
+    .leftJoin(mcpServerRegistrations, eq(mcpServerRegistrations.id, connections.mcpServerRegistrationId))
+    // The credential the upstream call will send: a URL connection's own, else its registration's.
+    .leftJoin(
+      secrets,
+      and(
+        eq(secrets.organizationId, agents.organizationId),
+        sql`${secrets.id}::text = case when ${connections.endpoint} is not null then ${connections.secretRef} else ${mcpServerRegistrations.secretRef} end`,
+      ),
+    )
+    .leftJoin(secretKeys, eq(secretKeys.id, secrets.keyId))
+    .where(and(eq(agents.id, agentId), eq(agents.organizationId, orgId)));
+  if (!rows.length) return null;
+  const first = rows[0]!;
+  const candidates = rows
+    .filter((r): r is typeof r & { tool: Tool; connection: Connection } => Boolean(r.tool && r.connection))
+    .map((r) => ({
+      tool: r.tool,
+      connection: r.connection,
+      registration: r.registration,
+      secret:
+        r.secretRef && r.ciphertext && r.keyId && r.wrappedKey && r.kekId
+          ? { ref: r.secretRef, ciphertext: r.ciphertext, keyId: r.keyId, wrappedKey: r.wrappedKey, kekId: r.kekId }
+          : null,
+    }));
+  const system =
+    filter.connectionName === SYSTEM_CONNECTION
+      ? systemTool(filter.toolName)
+      : !filter.connectionName && !candidates.length
+        ? systemTool(filter.toolName)
+        : null;
+  return { agent: first.agent, environmentType: first.environmentType, candidates, system };
+}
