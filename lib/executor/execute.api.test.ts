@@ -16,6 +16,10 @@ import { createPolicy } from '@/lib/policy/service';
 import { createPolicySchema } from '@/lib/policy/schemas';
 import { call } from '@/test/helpers/api';
 import { setupTestDb } from '@/test/helpers/db';
+import { CreateMessageResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { executeTool } from '@/lib/executor/execute';
+import { createRule } from '@/lib/policy/service';
+import { addRuleSchema } from '@/lib/policy/schemas';
 import { storeSecret } from '@/lib/secrets/service';
 import { addMembership, makeAgent, makeAgentToken, makeOrg, makeUser, type TestOrg, type TestUser } from '@/test/helpers/fixtures';
 import { startTestMcpServer, type TestMcpServer } from '@/test/helpers/mcp-server';
@@ -83,6 +87,21 @@ beforeAll(async () => {
         handler: async () => ({ content: Array.from({ length: 50 }, (_, i) => ({ type: 'text', text: `${i}:${'x'.repeat(2000)}` })) }),
       },
       { name: 'fails', description: 'Reports an error', handler: async () => ({ content: [{ type: 'text', text: 'nope' }], isError: true }) },
+      {
+        name: 'asks',
+        description: 'Asks the client to sample a message, and returns what it said',
+        handler: async (_args, { sendRequest }) => {
+          try {
+            const answer = (await sendRequest(
+              { method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: 'Say hi' } }], maxTokens: 10 } },
+              CreateMessageResultSchema as never,
+            )) as { content: { text: string } };
+            return { content: [{ type: 'text', text: `client said: ${answer.content.text}` }] };
+          } catch (error) {
+            return { content: [{ type: 'text', text: `refused: ${(error as Error).message}` }], isError: true };
+          }
+        },
+      },
     ],
   });
   org = await makeOrg(undefined, 'exec');
@@ -97,7 +116,7 @@ beforeAll(async () => {
     createConnectionSchema.parse({ environment_id: org.envId, name: connectionName, endpoint: upstream.url, auth_method: 'bearer', secret_ref: secretRef }),
   );
   const synced = await syncConnection(org.ownerCtx, connection.id);
-  expect(synced.counts.created).toBe(6);
+  expect(synced.counts.created).toBe(7);
   agentId = (await makeAgent(org)).id;
 });
 
@@ -348,6 +367,37 @@ describe('system tools', () => {
     const bad = await execute({ tool_identifier: 'system/echo', input_data: {} });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.fields).toHaveProperty(['input_data.text']);
+  });
+});
+
+describe('server-to-client requests', () => {
+  it('relays sampling to the calling client only when the policy allows sampling.create, and records it', async () => {
+    await allow(['up/asks']);
+    const asked: unknown[] = [];
+    const relay = async (req: { method: string; params: unknown }) => {
+      asked.push(req);
+      return { role: 'assistant', content: { type: 'text', text: 'hi there' }, model: 'test-model' };
+    };
+    const ctx = { ...org.ownerCtx };
+    const run = () => executeTool(ctx, { agentId, toolIdentifier: 'up/asks', input: {}, via: 'mcp', onServerRequest: relay });
+
+    const refused = await run();
+    expect(refused).toMatchObject({ isError: true });
+    expect(refused.content[0]).toMatchObject({ text: expect.stringContaining('No policy explicitly allows sampling.create on sampling:up') });
+    expect(asked).toHaveLength(0);
+    expect(await eventsOf(refused.run_id)).toEqual(expect.arrayContaining(['run_denied_server_request']));
+
+    const p = await createPolicy(org.ownerCtx, createPolicySchema.parse({ name: `sampling-${Date.now()}` }));
+    await createRule(org.owner.ctx, { policy_id: p.id, ...addRuleSchema.parse({ action: 'sampling.create', target: 'sampling:up', effect: 'allow' }) });
+    const relayed = await run();
+    expect(relayed).toMatchObject({ status: 'succeeded', content: [{ type: 'text', text: 'client said: hi there' }] });
+    expect(asked).toHaveLength(1);
+    const steps = await call(runSteps.GET, 'GET', '/x', { token: viewer.token, params: { org_id: org.id, id: relayed.run_id } });
+    expect(steps.body.results.map((s: { step_type: string }) => s.step_type)).toContain('server_request');
+
+    // Without a relay the upstream is not offered sampling at all.
+    const none = await executeTool(ctx, { agentId, toolIdentifier: 'up/asks', input: {}, via: 'rest' });
+    expect(none.isError).toBe(true);
   });
 });
 

@@ -9,7 +9,14 @@
 // on the timeline why a call did not happen. Refusals throw AppError with the run id in details;
 // a completed call (even one the tool itself reports as an error, isError) returns its content
 // in MCP shape, redacted of every credential sent upstream and capped in size.
-import { ErrorCode, LoggingMessageNotificationSchema, McpError, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ErrorCode,
+  LoggingMessageNotificationSchema,
+  McpError,
+  type ClientCapabilities,
+} from '@modelcontextprotocol/sdk/types.js';
 import { AppError, notFound } from '@/lib/api/errors';
 import { auditRow, type AuditInput } from '@/lib/audit/record';
 import type { Ctx } from '@/lib/auth/context';
@@ -53,6 +60,16 @@ export interface ExecuteRequest {
   onProgress?: (update: ProgressUpdate) => void;
   /** Upstream log messages during the call (network upstreams; a shared stdio child's logs are not per call). */
   onLog?: (params: { level: string; logger?: string; data?: unknown }) => void;
+  /**
+   * Server-to-client requests the upstream makes during the call (sampling/createMessage,
+   * elicitation/create), relayed to the calling client. Offered to the upstream only when given,
+   * and each one is decided by the policy first (sampling.create / elicitation.create on
+   * `sampling:<connection>` / `elicitation:<connection>`). Network upstreams only: a shared stdio
+   * child cannot tell which caller a request belongs to.
+   */
+  onServerRequest?: (request: { method: 'sampling/createMessage' | 'elicitation/create'; params: unknown }, signal: AbortSignal) => Promise<unknown>;
+  /** Which server-to-client requests the calling client supports (default: both, when onServerRequest is given). */
+  relay?: { sampling?: boolean; elicitation?: boolean };
 }
 
 export interface ExecuteResult {
@@ -203,16 +220,15 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
   }
 
   // Policy: decided for the agent, whoever asks on its behalf.
-  const decision: Decision = decide(await compiledPoliciesFor(ctx.db, ctx.orgId), {
+  const compiled = await compiledPoliciesFor(ctx.db, ctx.orgId);
+  const decisionBase = {
     organizationId: ctx.orgId,
     environmentId: agent.environmentId,
     environmentType: resolved.environmentType,
     subject: { agentId: agent.id, serviceAccountId: agent.serviceAccountId, roles: [] },
-    action: 'tool.invoke',
-    target: log.target,
-    targetId: log.toolId,
     context: { input, now: new Date() },
-  });
+  };
+  const decision: Decision = decide(compiled, { ...decisionBase, action: 'tool.invoke', target: log.target, targetId: log.toolId });
   const policyFacts = { decision: decision.decision, matched: decision.matched, priority: decision.priority, explanation: decision.explanation };
   if (decision.decision === 'deny') {
     return refuse(new AppError('forbidden', decision.reason, { reason: decision.reason }), 'policy', 'run_denied_policy', {
@@ -280,7 +296,28 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
   let outcome: Outcome;
   let failure: AppError | null = null;
   try {
-    const called = await callWithTimeout(ctx, candidate, system, agent.id, input, timeoutMs, request);
+    const authorizeRelay = (action: 'sampling.create' | 'elicitation.create', target: string): Decision => {
+      const relayDecision = decide(compiled, { ...decisionBase, action, target, targetId: null });
+      log.step('server_request', `${relayDecision.decision === 'allow' ? 'Relayed' : 'Refused'} ${action} on ${target}: ${relayDecision.explanation}`, {
+        action,
+        target,
+        decision: relayDecision.decision,
+        matched: relayDecision.matched,
+      });
+      if (relayDecision.decision === 'deny') {
+        log.events.push({
+          organizationId: ctx.orgId,
+          action: 'run.relay_denied',
+          eventType: 'run_denied_server_request',
+          target,
+          decision: 'deny',
+          ruleId: relayDecision.matched.rule_id,
+          data: { ...runFacts(log, request), relay_action: action, reason: relayDecision.reason },
+        });
+      }
+      return relayDecision;
+    };
+    const called = await callWithTimeout(ctx, candidate, system, agent.id, input, timeoutMs, request, authorizeRelay);
     const output = capOutput(redact(called.result, called.secrets), config.maxOutputBytes);
     outcome = { status: output.isError ? 'failed' : 'succeeded', errorText: output.isError ? 'The tool reported an error (isError)' : null, output };
     log.step('upstream', output.isError ? 'The tool answered with an error result' : 'The tool answered', {
@@ -385,6 +422,7 @@ async function callWithTimeout(
   input: unknown,
   timeoutMs: number,
   request: ExecuteRequest,
+  authorizeRelay: (action: 'sampling.create' | 'elicitation.create', target: string) => Decision,
 ): Promise<Called> {
   const controller = new AbortController();
   let timedOut = false;
@@ -416,11 +454,23 @@ async function callWithTimeout(
       registration: candidate!.registration,
       resolveSecret: (ref) => (secret && secret.ref === ref ? decryptSecretRow(ref, secret) : resolveSecret({ db: ctx.db, orgId: ctx.orgId }, ref)),
     });
-    const capabilities: ClientCapabilities = {};
-    const onClient = request.onLog
-      ? (client: Client) =>
-          client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => request.onLog!(redact(n.params, sent) as Parameters<NonNullable<ExecuteRequest['onLog']>>[0]))
-      : undefined;
+    const relay = request.onServerRequest;
+    const offers = { sampling: Boolean(relay) && request.relay?.sampling !== false, elicitation: Boolean(relay) && request.relay?.elicitation !== false };
+    const capabilities: ClientCapabilities = { ...(offers.sampling ? { sampling: {} } : {}), ...(offers.elicitation ? { elicitation: {} } : {}) };
+    const relayed =
+      (method: 'sampling/createMessage' | 'elicitation/create', action: 'sampling.create' | 'elicitation.create', kind: string) =>
+      async (req: { params: unknown }, extra: { signal: AbortSignal }) => {
+        const verdict = authorizeRelay(action, `${kind}:${connection.name}`);
+        if (verdict.decision === 'deny') throw new McpError(ErrorCode.InvalidRequest, verdict.reason);
+        return (await relay!({ method, params: req.params }, extra.signal)) as never;
+      };
+    const onClient = (client: Client) => {
+      if (request.onLog) {
+        client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => request.onLog!(redact(n.params, sent) as Parameters<NonNullable<ExecuteRequest['onLog']>>[0]));
+      }
+      if (offers.sampling) client.setRequestHandler(CreateMessageRequestSchema, relayed('sampling/createMessage', 'sampling.create', 'sampling'));
+      if (offers.elicitation) client.setRequestHandler(ElicitRequestSchema, relayed('elicitation/create', 'elicitation.create', 'elicitation'));
+    };
     return await withUpstreamClient(
       spec,
       async ({ client, sensitiveValues }) => {

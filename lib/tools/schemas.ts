@@ -28,8 +28,15 @@ export const createToolSchema = z.strictObject({
   enabled: fields.enabled.default(true),
 });
 
-export const replaceToolSchema = z.strictObject(fields);
-export const patchToolSchema = z.strictObject(fields).partial();
+// The tool's own rate limit (a token bucket per agent and this tool); null: the instance default
+// (RATE_LIMIT_CAPACITY, RATE_LIMIT_REFILL_PER_SEC). Settable on synced tools too, like enabled.
+const rateLimitFields = {
+  rate_limit_capacity: z.int('Must be a whole number').min(1).max(1_000_000).nullable(),
+  rate_limit_refill_per_sec: z.number('Must be a number').min(0).max(1_000_000).nullable(),
+};
+
+export const replaceToolSchema = z.strictObject({ ...fields, ...rateLimitFields }).partial({ rate_limit_capacity: true, rate_limit_refill_per_sec: true });
+export const patchToolSchema = z.strictObject({ ...fields, ...rateLimitFields }).partial();
 
 export const approveToolSchema = z.strictObject({
   // The hash of the pending definition the admin reviewed: if a later sync replaced it, 409.

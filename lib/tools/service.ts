@@ -25,6 +25,9 @@ export interface PublicTool {
   output_schema: Record<string, unknown> | null;
   annotations: Record<string, unknown>;
   enabled: boolean;
+  /** Null: the instance default bucket. */
+  rate_limit_capacity: number | null;
+  rate_limit_refill_per_sec: number | null;
   sync_status: string;
   synced_at: string | null;
   definition_hash: string | null;
@@ -50,6 +53,8 @@ export const toPublicTool = (t: Tool): PublicTool => ({
   output_schema: t.outputSchema,
   annotations: t.annotations,
   enabled: t.enabled,
+  rate_limit_capacity: t.rateLimitCapacity,
+  rate_limit_refill_per_sec: t.rateLimitRefillPerSec,
   sync_status: t.syncStatus,
   synced_at: t.syncedAt?.toISOString() ?? null,
   definition_hash: t.definitionHash,
@@ -176,6 +181,8 @@ export async function updateTool(ctx: OrgCtx, id: string, input: PatchToolInput)
     description: input.description !== undefined ? input.description : current.description,
     schemaJson: input.schema_json ?? current.schemaJson,
     enabled: input.enabled ?? current.enabled,
+    rateLimitCapacity: input.rate_limit_capacity !== undefined ? input.rate_limit_capacity : current.rateLimitCapacity,
+    rateLimitRefillPerSec: input.rate_limit_refill_per_sec !== undefined ? input.rate_limit_refill_per_sec : current.rateLimitRefillPerSec,
   };
   const row = await withUniqueFields(UNIQUE, () =>
     ctx.db.transaction(async (tx) => {

@@ -117,6 +117,17 @@ describe('tools API', () => {
     expect((await get(id)).status).toBe(404);
   });
 
+  it("sets a tool's own rate limit (synced tools too), and clears it back to the default", async () => {
+    const id = await syncedTool('limited-one');
+    const set = await patch(id, { rate_limit_capacity: 5, rate_limit_refill_per_sec: 0.5 });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect(set.body).toMatchObject({ rate_limit_capacity: 5, rate_limit_refill_per_sec: 0.5 });
+    const bad = await patch(id, { rate_limit_capacity: 0, rate_limit_refill_per_sec: -1 });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.error.details.fields).sort()).toEqual(['rate_limit_capacity', 'rate_limit_refill_per_sec']);
+    expect((await patch(id, { rate_limit_capacity: null, rate_limit_refill_per_sec: null })).body).toMatchObject({ rate_limit_capacity: null });
+  });
+
   it('lets members only switch a synced tool on and off', async () => {
     const id = await syncedTool('synced-one');
     expect((await patch(id, { enabled: false })).body.enabled).toBe(false);

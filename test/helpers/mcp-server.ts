@@ -34,7 +34,10 @@ export interface TestTool {
   outputSchema?: unknown;
   annotations?: Record<string, unknown>;
   /** The tool's behaviour (default: answers `<name>: <text>`); gets the request's abort signal. */
-  handler?: (args: Record<string, unknown>, extra: { signal: AbortSignal; authorization?: string }) => Promise<unknown>;
+  handler?: (
+    args: Record<string, unknown>,
+    extra: { signal: AbortSignal; authorization?: string; sendRequest: (request: { method: string; params?: unknown }, schema: never) => Promise<unknown> },
+  ) => Promise<unknown>;
 }
 
 export interface TestMcpServerOptions {
@@ -77,10 +80,13 @@ export async function startTestMcpServer(options: TestMcpServerOptions = {}): Pr
       const config = tool.handler
         ? { description: tool.description, inputSchema: z.object({}).passthrough() }
         : { description: tool.description, inputSchema: { text: z.string() } };
-      server.registerTool(tool.name, config as never, (async (args: Record<string, unknown>, extra: { signal: AbortSignal }) => {
+      server.registerTool(tool.name, config as never, (async (
+        args: Record<string, unknown>,
+        extra: { signal: AbortSignal; sendRequest: (request: { method: string; params?: unknown }, schema: never) => Promise<unknown> },
+      ) => {
         calls.push({ name: tool.name, arguments: args });
         extra.signal.addEventListener('abort', () => cancellations.push({ name: tool.name, reason: extra.signal.reason }), { once: true });
-        if (tool.handler) return tool.handler(args, { signal: extra.signal, authorization });
+        if (tool.handler) return tool.handler(args, { signal: extra.signal, authorization, sendRequest: extra.sendRequest });
         return { content: [{ type: 'text' as const, text: `${tool.name}: ${String(args.text)}` }] };
       }) as never);
     }
