@@ -1,6 +1,7 @@
 // Agents: create, list, read, update, delete and ping. Every Agent constraint of the spec is checked
 // here first, answering 400/409 with the field that breaks it; the table's CHECKs and unique
 // indexes stay as the backstop for races.
+import { closeAgentSessions } from '@/lib/mcp/gateway/sessions';
 import { and, asc, count, eq, gt, ilike, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { agents, connections, environments, issuedTokens, serviceAccounts, type Agent, type NewAgent } from '@/db/schema';
 import { AppError, invalidInput, notFound } from '@/lib/api/errors';
@@ -271,6 +272,8 @@ export async function createAgent(ctx: OrgCtx, input: CreateAgentInput): Promise
       return row!;
     }),
   );
+  // Disabled: its open MCP sessions end now (the kill switch acts on live connections too).
+  if (!agent.enabled) closeAgentSessions(agent.id);
   return toPublicAgent(agent);
 }
 
@@ -336,6 +339,8 @@ export async function updateAgent(
       return row!;
     }),
   );
+  // Disabled: its open MCP sessions end now (the kill switch acts on live connections too).
+  if (!agent.enabled) closeAgentSessions(agent.id);
   return toPublicAgent(agent);
 }
 
@@ -364,6 +369,7 @@ export async function deleteAgent(ctx: OrgCtx, agentId: string): Promise<void> {
       data: { name: current.name, slug: current.slug },
     });
   });
+  closeAgentSessions(current.id);
 }
 
 export interface AgentPing {

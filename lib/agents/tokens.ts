@@ -1,6 +1,7 @@
 // Agent tokens: issue (the token is shown once), list (never the token), revoke, delete. Signing and
 // verification live in lib/auth/agent-jwt.ts; this file holds the rules around them: who may get a
 // token, for how long, with which scopes. Audit events name the jti, never the token.
+import { closeAgentSessions } from '@/lib/mcp/gateway/sessions';
 import { and, count, desc, eq, isNotNull, isNull, lte, or } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { issuedTokens, serviceAccounts, type Agent, type IssuedToken, type ServiceAccount } from '@/db/schema';
@@ -186,6 +187,8 @@ export async function revokeAgentToken(ctx: OrgCtx, agentId: string, jti: string
     });
     return revoked;
   });
+  // Open MCP sessions opened with this token end now, not at their next request.
+  closeAgentSessions(agent.id, jti);
   return toPublicToken(token ?? (await getTokenOrThrow(ctx, agent, jti)));
 }
 

@@ -18,6 +18,7 @@ import { AppError, invalidInput, notFound } from '@/lib/api/errors';
 import type { UserCtx } from '@/lib/auth/context';
 import { isRole, type OrgRole } from '@/lib/auth/rbac';
 import { isUuid, requireOrgAccess, type OrgCtx } from '@/lib/tenancy/access';
+import { SYSTEM_CONNECTION, systemTools } from '@/lib/executor/system-tools';
 import { decide } from './engine';
 import type { EvaluateInput } from './schemas';
 import { compiledPoliciesFor } from './store';
@@ -214,6 +215,17 @@ export interface ToolPermission extends PermissionEntry {
   visible: boolean;
   /** Why a policy-allowed tool still cannot run, if it cannot. */
   not_runnable_reason: string | null;
+  /** With `withDefinitions`: what tools/list shows of it. */
+  definition?: { input_schema: Record<string, unknown>; output_schema: Record<string, unknown> | null; annotations: Record<string, unknown> };
+}
+
+/** A built-in tool (lib/executor/system-tools.ts) as the agent's policies decide it. */
+export interface SystemToolPermission extends PermissionEntry {
+  name: string;
+  target: string;
+  description: string;
+  input_schema: Record<string, unknown>;
+  visible: boolean;
 }
 
 export interface NamedPermission extends PermissionEntry {
@@ -228,6 +240,7 @@ export interface EffectivePermissions {
   environment: { id: string; name: string; type: string };
   evaluated_at: string;
   tools: ToolPermission[];
+  system_tools: SystemToolPermission[];
   resources: NamedPermission[];
   prompts: NamedPermission[];
   summary: { tools_allowed: number; tools_visible: number; tools_total: number };
@@ -253,7 +266,11 @@ function notRunnableReason(t: { enabled: boolean; syncStatus: string; connection
  * a tool shows when some allow path exists ignoring input conditions). Resources and prompts here
  * are the organization's own; those of upstream servers are decided when they are listed live.
  */
-export async function effectivePermissions(ctx: Pick<OrgCtx, 'db' | 'orgId'>, agentId: string): Promise<EffectivePermissions> {
+export async function effectivePermissions(
+  ctx: Pick<OrgCtx, 'db' | 'orgId'>,
+  agentId: string,
+  options: { withDefinitions?: boolean } = {},
+): Promise<EffectivePermissions> {
   if (!isUuid(agentId)) throw notFound('Agent');
   const [agent] = await ctx.db
     .select()
@@ -275,6 +292,9 @@ export async function effectivePermissions(ctx: Pick<OrgCtx, 'db' | 'orgId'>, ag
         connectionId: connections.id,
         connectionName: connections.name,
         connectionEnabled: connections.enabled,
+        schemaJson: tools.schemaJson,
+        outputSchema: tools.outputSchema,
+        annotations: tools.annotations,
       })
       .from(tools)
       .innerJoin(connections, eq(connections.id, tools.connectionId))
@@ -315,8 +335,14 @@ export async function effectivePermissions(ctx: Pick<OrgCtx, 'db' | 'orgId'>, ag
       enabled: t.enabled,
       visible: agent.enabled && d.decision === 'allow' && !why,
       not_runnable_reason: why,
+      ...(options.withDefinitions ? { definition: { input_schema: t.schemaJson, output_schema: t.outputSchema, annotations: t.annotations } } : {}),
       ...entryOf(d),
     };
+  });
+  const systemResults: SystemToolPermission[] = systemTools().map((t) => {
+    const target = `tool:${SYSTEM_CONNECTION}/${t.name}`;
+    const d = decide(compiled, { ...base, action: 'tool.invoke', target, targetId: null }, listing);
+    return { name: t.name, target, description: t.description, input_schema: t.inputSchema, visible: agent.enabled && d.decision === 'allow', ...entryOf(d) };
   });
   const named = (action: string, kind: string) => (r: { id: string; name: string; enabled: boolean }): NamedPermission => {
     const target = `${kind}:${r.name}`;
@@ -327,6 +353,7 @@ export async function effectivePermissions(ctx: Pick<OrgCtx, 'db' | 'orgId'>, ag
     environment: { id: environment.id, name: environment.name, type: environment.type },
     evaluated_at: now.toISOString(),
     tools: toolResults,
+    system_tools: systemResults,
     resources: resourceRows.map(named('resource.read', 'resource')),
     prompts: promptRows.map(named('prompt.get', 'prompt')),
     summary: {

@@ -1,0 +1,126 @@
+// The gateway as an MCP server, one per client session, bound to the agent that opened it. Every
+// tools/call goes through the execute pipeline (lib/executor): the policy, the schema, the rate
+// limit, the run record and the audit events are the same as for REST. tools/list shows the
+// agent's view (./view.ts), recomputed per request so a policy change shows at once.
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  CreateMessageResultSchema,
+  ElicitResultSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  SetLevelRequestSchema,
+  type CallToolResult,
+  type LoggingLevel,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { AppError } from '@/lib/api/errors';
+import type { AgentActor, Ctx } from '@/lib/auth/context';
+import { executeTool, type ExecuteRequest } from '@/lib/executor/execute';
+import { agentToolView, EXECUTE_TOOL } from './view';
+
+export const GATEWAY_INFO = { name: 'agentxsuite', version: '0.1.0' };
+
+/** What a session needs: the database and the agent's verified identity (org and env fixed by it). */
+export type GatewayCtx = Pick<Ctx, 'db' | 'requestId' | 'clientKey'> & { actor: AgentActor };
+
+const LEVELS: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** A refusal of the pipeline as a tool result the agent (an LLM) can read and act on. */
+function refusalResult(error: AppError): CallToolResult {
+  const runId = typeof error.details.run_id === 'string' ? ` (run ${error.details.run_id})` : '';
+  const fields = error.details.fields ? ` ${JSON.stringify(error.details.fields)}` : '';
+  return { content: [{ type: 'text', text: `${error.message}${fields}${runId}` }], isError: true };
+}
+
+export function createGatewayServer(ctx: GatewayCtx): Server {
+  const agent = ctx.actor;
+  const server = new Server(GATEWAY_INFO, {
+    capabilities: { tools: { listChanged: false }, logging: {} },
+    instructions: 'Tools of this AgentxSuite gateway. Every call is authorized by policy, validated, rate limited and recorded.',
+  });
+  let minimumLevel: LoggingLevel = 'info';
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
+    const view = await agentToolView({ db: ctx.db, orgId: agent.orgId }, agent.agentId);
+    return { tools: view.entries.map((e) => e.tool) };
+  });
+
+  server.setRequestHandler(SetLevelRequestSchema, async (request) => {
+    minimumLevel = request.params.level;
+    return {};
+  });
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra: Extra) => {
+    const view = await agentToolView({ db: ctx.db, orgId: agent.orgId }, agent.agentId);
+    // Exact lookup: no case folding, no trimming, no unescaping — an unlisted name is no tool.
+    const entry = view.byName.get(request.params.name);
+    if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+    let identifier = entry.identifier;
+    let input: unknown = request.params.arguments ?? {};
+    if (entry.name === EXECUTE_TOOL) {
+      const args = (request.params.arguments ?? {}) as { tool_identifier?: unknown; input_data?: unknown };
+      if (typeof args.tool_identifier !== 'string' || !args.tool_identifier) {
+        throw new McpError(ErrorCode.InvalidParams, 'execute_tool needs tool_identifier (a string)');
+      }
+      if (args.input_data !== undefined && (typeof args.input_data !== 'object' || args.input_data === null || Array.isArray(args.input_data))) {
+        throw new McpError(ErrorCode.InvalidParams, 'execute_tool input_data must be an object');
+      }
+      // The inner identifier goes to the executor, which authorizes it like any direct call.
+      identifier = args.tool_identifier;
+      input = args.input_data ?? {};
+    }
+    const progressToken = extra._meta?.progressToken;
+    const client = server.getClientCapabilities() ?? {};
+    const relay: Pick<ExecuteRequest, 'onServerRequest' | 'relay'> =
+      client.sampling || client.elicitation
+        ? {
+            relay: { sampling: Boolean(client.sampling), elicitation: Boolean(client.elicitation) },
+            onServerRequest: (req, signal) =>
+              req.method === 'sampling/createMessage'
+                ? extra.sendRequest({ method: req.method, params: req.params } as ServerRequest, CreateMessageResultSchema, { signal })
+                : extra.sendRequest({ method: req.method, params: req.params } as ServerRequest, ElicitResultSchema, { signal }),
+          }
+        : {};
+    try {
+      const result = await executeTool(
+        { db: ctx.db, actor: agent, requestId: ctx.requestId, clientKey: ctx.clientKey, orgId: agent.orgId },
+        {
+          agentId: agent.agentId,
+          toolIdentifier: identifier,
+          input,
+          via: 'mcp',
+          signal: extra.signal,
+          ...(progressToken !== undefined
+            ? {
+                onProgress: (p) =>
+                  void extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...p } }).catch(() => {}),
+              }
+            : {}),
+          onLog: (params) => {
+            if (LEVELS.indexOf(params.level as LoggingLevel) < LEVELS.indexOf(minimumLevel)) return;
+            void extra.sendNotification({ method: 'notifications/message', params: params as never }).catch(() => {});
+          },
+          ...relay,
+        },
+      );
+      return {
+        content: result.content as CallToolResult['content'],
+        ...(result.structuredContent !== undefined ? { structuredContent: result.structuredContent as Record<string, unknown> } : {}),
+        ...(result.isError ? { isError: true } : {}),
+        _meta: { 'agentxsuite/run_id': result.run_id, ...(result.truncated ? { 'agentxsuite/truncated': true } : {}) },
+      };
+    } catch (error) {
+      if (error instanceof AppError && error.status < 500) return refusalResult(error);
+      if (error instanceof AppError && ['upstream_error', 'timeout', 'unavailable'].includes(error.code)) return refusalResult(error);
+      throw error;
+    }
+  });
+
+  return server;
+}

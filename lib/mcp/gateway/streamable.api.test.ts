@@ -1,0 +1,174 @@
+// The gateway's Streamable HTTP endpoint with the SDK's own client (its fetch calls the route
+// handler in-process): identity on every request, the agent's view in tools/list, tools/call
+// through the execute pipeline, and the refusals of bad or hostile requests.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as scopedRoute from '@/app/mcp/[org_id]/[env_id]/route';
+import * as route from '@/app/mcp/route';
+import { getDb } from '@/db/client';
+import { runs } from '@/db/schema';
+import { revokeAgentToken } from '@/lib/agents/tokens';
+import { createConnectionSchema } from '@/lib/connections/schemas';
+import { createConnection } from '@/lib/connections/service';
+import { resetEnvCache } from '@/lib/env';
+import { createPolicySchema } from '@/lib/policy/schemas';
+import { createPolicy } from '@/lib/policy/service';
+import { syncConnection } from '@/lib/tools/sync';
+import { setupTestDb } from '@/test/helpers/db';
+import { makeAgent, makeAgentToken, makeOrg, type TestOrg } from '@/test/helpers/fixtures';
+import { startTestMcpServer, type TestMcpServer } from '@/test/helpers/mcp-server';
+
+
+setupTestDb();
+
+const BASE = 'http://localhost:3000';
+let upstream: TestMcpServer;
+let org: TestOrg;
+let agentId: string;
+let token: string;
+let jti: string;
+
+/** fetch that answers from the route handlers, as Next would route them. */
+function inProcessFetch(extraHeaders: Record<string, string> = {}) {
+  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const req = new Request(input, init);
+    for (const [k, v] of Object.entries(extraHeaders)) req.headers.set(k, v);
+    const path = new URL(req.url).pathname;
+    const scoped = /^\/mcp\/([^/]+)\/([^/]+)$/.exec(path);
+    if (scoped) return scopedRoute.POST(req, { params: Promise.resolve({ org_id: scoped[1]!, env_id: scoped[2]! }) });
+    return route.POST(req);
+  };
+}
+
+async function connect(bearer = token, path = '/mcp'): Promise<Client> {
+  const client = new Client({ name: 'gateway-test', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(path, BASE), { fetch: inProcessFetch(), requestInit: { headers: { authorization: `Bearer ${bearer}` } } }),
+  );
+  return client;
+}
+
+const raw = (init: RequestInit & { headers?: Record<string, string> }, path = '/mcp') =>
+  route.POST(new Request(new URL(path, BASE), { method: 'POST', ...init, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...init.headers } }));
+
+const initialize = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
+
+beforeAll(async () => {
+  process.env.UPSTREAM_ALLOW_PRIVATE = 'true';
+  resetEnvCache();
+  upstream = await startTestMcpServer({ tools: [{ name: 'echo', description: 'Echoes text' }, { name: 'shout', description: 'Loud' }, { name: 'secret', description: 'Never allowed' }] });
+  org = await makeOrg(undefined, 'gateway');
+  for (const name of ['ev', 'ev2']) {
+    const c = await createConnection(org.ownerCtx, createConnectionSchema.parse({ environment_id: org.envId, name, endpoint: upstream.url }));
+    await syncConnection(org.ownerCtx, c.id);
+  }
+  agentId = (await makeAgent(org)).id;
+  ({ token, jti } = await makeAgentToken(org, agentId));
+  await createPolicy(org.ownerCtx, createPolicySchema.parse({ name: 'gateway', rules_json: { allow: ['ev/echo', 'ev/shout', 'ev2/shout', 'system/current_time'] } }));
+});
+
+afterAll(async () => {
+  await upstream.close();
+  delete process.env.UPSTREAM_ALLOW_PRIVATE;
+  resetEnvCache();
+});
+
+describe('Streamable HTTP endpoint', () => {
+  it("lists exactly the agent's view and runs tools through the pipeline", async () => {
+    const client = await connect();
+    const { tools } = await client.listTools();
+    // shout is offered by two allowed connections: both are qualified; echo and current_time are unique.
+    expect(tools.map((t) => t.name).sort()).toEqual(['current_time', 'echo', 'ev2__shout', 'ev__shout', 'execute_tool'].sort());
+    expect(tools.find((t) => t.name === 'echo')?.inputSchema).toMatchObject({ type: 'object', properties: { text: { type: 'string' } } });
+
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'echo: hi' }]);
+    const runId = String((result._meta as Record<string, string>)['agentxsuite/run_id']);
+    const db = await getDb();
+    const [run] = await db.select().from(runs).where(eq(runs.id, runId));
+    expect(run).toMatchObject({ status: 'succeeded', via: 'mcp', agentId, target: 'tool:ev/echo' });
+
+    expect((await client.callTool({ name: 'ev2__shout', arguments: { text: 'x' } })).content).toEqual([{ type: 'text', text: 'shout: x' }]);
+    await client.close();
+  });
+
+  it('never reaches a tool the view does not list: unknown names, other cases, and execute_tool all decided like a direct call', async () => {
+    const client = await connect();
+    await expect(client.callTool({ name: 'secret', arguments: { text: 'x' } })).rejects.toThrow(/Unknown tool: secret/);
+    await expect(client.callTool({ name: 'ECHO', arguments: { text: 'x' } })).rejects.toThrow(/Unknown tool/);
+    await expect(client.callTool({ name: 'echo ', arguments: { text: 'x' } })).rejects.toThrow(/Unknown tool/);
+    const before = upstream.calls.filter((c) => c.name === 'secret').length;
+    const inner = await client.callTool({ name: 'execute_tool', arguments: { tool_identifier: 'ev/secret', input_data: { text: 'x' } } });
+    expect(inner.isError).toBe(true);
+    expect((inner.content as { text: string }[])[0]!.text).toContain('No policy explicitly allows tool.invoke on tool:ev/secret');
+    expect(upstream.calls.filter((c) => c.name === 'secret').length).toBe(before);
+    const allowed = await client.callTool({ name: 'execute_tool', arguments: { tool_identifier: 'ev/echo', input_data: { text: 'via' } } });
+    expect(allowed.content).toEqual([{ type: 'text', text: 'echo: via' }]);
+    const badInput = await client.callTool({ name: 'echo', arguments: { text: 5 } });
+    expect(badInput.isError).toBe(true);
+    expect((badInput.content as { text: string }[])[0]!.text).toContain('input_data.text');
+    await client.close();
+  });
+
+  it('answers the scoped path for its own org and environment only', async () => {
+    const own = await connect(token, `/mcp/${org.id}/${org.envId}`);
+    expect((await own.listTools()).tools.length).toBeGreaterThan(0);
+    await own.close();
+    const other = await makeOrg();
+    await expect(connect(token, `/mcp/${other.id}/${other.envId}`)).rejects.toThrow(/403|another organization/);
+  });
+
+  it('refuses missing, user and revoked credentials, tokens in the URL, foreign sessions and hostile origins', async () => {
+    const none = await raw({ body: initialize });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toContain('Bearer');
+    const user = await raw({ body: initialize, headers: { authorization: `Token ${org.owner.token}` } });
+    expect(user.status).toBe(403);
+    expect((await raw({ body: initialize }, `/mcp?access_token=${token}`)).status).toBe(400);
+    const hostile = await raw({ body: initialize, headers: { authorization: `Bearer ${token}`, origin: 'https://evil.example' } });
+    expect(hostile.status).toBe(403);
+
+    // A session of this agent is unknown to another agent.
+    const opened = await raw({ body: initialize, headers: { authorization: `Bearer ${token}` } });
+    expect(opened.status).toBe(200);
+    const sessionId = opened.headers.get('mcp-session-id')!;
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    const otherAgent = await makeAgent(org);
+    const { token: otherToken } = await makeAgentToken(org, otherAgent.id);
+    const foreign = await raw({ body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }), headers: { authorization: `Bearer ${otherToken}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' } });
+    expect(foreign.status).toBe(404);
+
+    // Revoked: the next request is refused and the session is closed.
+    const { token: shortToken, jti: shortJti } = await makeAgentToken(org, agentId);
+    const client = await connect(shortToken);
+    await revokeAgentToken(org.ownerCtx, agentId, shortJti);
+    await expect(client.listTools()).rejects.toThrow();
+    expect(jti).toBeTruthy();
+  });
+
+  it('refuses malformed, oversized and batched messages with JSON-RPC errors', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const malformed = await raw({ body: '{nope', headers: auth });
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).error.code).toBe(-32700);
+    const big = await raw({ body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(1024 * 1024) } }), headers: auth });
+    expect(big.status).toBe(413);
+    const opened = await raw({ body: initialize, headers: auth });
+    const sessionId = opened.headers.get('mcp-session-id')!;
+    const batch = await raw({
+      body: JSON.stringify([{ jsonrpc: '2.0', id: 2, method: 'tools/list' }, { jsonrpc: '2.0', id: 3, method: 'ping' }]),
+      headers: { ...auth, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+    });
+    expect(batch.status).toBe(400);
+    expect((await batch.json()).error.code).toBe(-32600);
+    const wrongType = await raw({ body: initialize, headers: { ...auth, 'content-type': 'text/plain' } });
+    expect(wrongType.status).toBe(415);
+  });
+});
