@@ -8,14 +8,19 @@ import { EnvironmentTypeBadge } from '@/components/console/badges';
 import { SyncStatusBadge } from '@/components/tools/badges';
 import { DefinitionDiff, type DefinitionSide } from '@/components/tools/definition-diff';
 import { SchemaViewer } from '@/components/tools/schema-viewer';
+import { listAgents } from '@/lib/agents/service';
 import { AppError } from '@/lib/api/errors';
 import { pageOrgCtx } from '@/lib/auth/org-action';
 import { can } from '@/lib/auth/rbac';
 import { getConnection } from '@/lib/connections/service';
+import { env } from '@/lib/env';
 import { getTool, type PublicToolDetail } from '@/lib/tools/service';
 import type { OrgCtx } from '@/lib/tenancy/access';
 import { getEnvironment } from '@/lib/tenancy/environments';
 import { approveToolAction, setToolEnabledAction } from '../actions';
+import { runToolAction } from '../run-actions';
+import { inputSkeleton } from '../run-form-schema';
+import { RunToolForm } from '../run-tool-form';
 import { ApproveToolForm } from '../tool-forms';
 
 export const metadata: Metadata = { title: 'Tool' };
@@ -45,6 +50,8 @@ export default async function ToolPage({ params }: { params: Promise<{ org_id: s
   const [connection, environment] = await Promise.all([getConnection(ctx, tool.connection_id), getEnvironment(ctx, tool.environment_id)]);
   const canToggle = can(ctx.role, 'tool.manage');
   const canApprove = can(ctx.role, 'tool.approve');
+  const canRun = can(ctx.role, 'run.execute');
+  const agents = canRun ? await listAgents(ctx, { environment_id: tool.environment_id }, { page: 1, pageSize: 200, offset: 0 }) : null;
   const connectionHref = `/orgs/${ctx.orgId}/connections/${connection.id}`;
   const pending = tool.pending_definition as (DefinitionSide & { hash?: string }) | null;
   const approved: DefinitionSide = {
@@ -117,6 +124,43 @@ export default async function ToolPage({ params }: { params: Promise<{ org_id: s
           <p className="text-sm text-slate-600">
             The tool is <EnabledBadge enabled={tool.enabled} />. Members, admins and owners switch tools on and off.
           </p>
+        )}
+      </section>
+
+      <section aria-labelledby="run-heading" className="space-y-3 rounded-lg border border-slate-200 bg-white p-6" data-testid="run-tool-panel">
+        <div className="flex flex-wrap items-baseline justify-between gap-3">
+          <h2 id="run-heading" className="text-base font-semibold">
+            Run this tool
+          </h2>
+          <Link href={`/orgs/${ctx.orgId}/runs?tool_id=${tool.id}`} className="text-sm text-brand-600 hover:underline">
+            Runs of this tool
+          </Link>
+        </div>
+        {!agents ? (
+          <p className="text-sm text-slate-600">Members, admins and owners run tools from here, as one of the environment&apos;s agents.</p>
+        ) : agents.total === 0 ? (
+          <p className="text-sm text-slate-600" data-testid="run-no-agents">
+            Tools run as an agent, and {environment.name} has none yet.{' '}
+            <Link href={`/orgs/${ctx.orgId}/agents/new`} className="font-medium text-brand-600 hover:underline">
+              Create an agent
+            </Link>
+          </p>
+        ) : (
+          <>
+            <p className="text-sm text-slate-600">
+              The call goes through the gateway exactly as the agent&apos;s own would: policies, input schema, rate limit, then
+              the upstream server. Refused or not, it is recorded as a run.
+              {(tool.sync_status !== 'synced' || !tool.enabled || !connection.enabled) && ' This tool cannot run right now; a call is refused with the reason.'}
+            </p>
+            <RunToolForm
+              action={runToolAction.bind(null, ctx.orgId)}
+              toolId={tool.id}
+              agents={agents.results.map((a) => ({ value: a.id, label: a.enabled ? a.name : `${a.name} (disabled)` }))}
+              skeleton={inputSkeleton(tool.schema_json)}
+              timeouts={{ defaultSeconds: env().RUN_TIMEOUT_SECONDS, maxSeconds: env().RUN_MAX_TIMEOUT_SECONDS }}
+              runsHref={`/orgs/${ctx.orgId}/runs`}
+            />
+          </>
         )}
       </section>
 
