@@ -20,6 +20,8 @@ export interface AuditInput {
   subject?: string;
   /** Non-secret facts about the event: names, changed field names, counts. Never values of secrets. */
   data?: Record<string, unknown>;
+  /** When it happened, for events written later than they happened (default: the write's time). */
+  at?: Date;
 }
 
 export function subjectOf(actor: Actor): string {
@@ -39,6 +41,7 @@ export function auditRow(ctx: Pick<Ctx, 'actor' | 'requestId' | 'clientKey'>, in
     decision: input.decision ?? 'allow',
     ruleId: input.ruleId ?? null,
     eventData: input.data ?? {},
+    ...(input.at ? { ts: input.at } : {}),
     context: {
       request_id: ctx.requestId,
       client: ctx.clientKey,

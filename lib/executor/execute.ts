@@ -122,6 +122,13 @@ class RunLog {
     this.toolName = identifier;
   }
 
+  /** Records an audit event, stamped now: written together later, they keep the order they happened in. */
+  event(e: AuditInput): void {
+    // Strictly increasing, so events of one run never share a time (the chain orders by time).
+    const last = this.events.at(-1)?.at?.getTime() ?? 0;
+    this.events.push({ ...e, at: new Date(Math.max(Date.now(), last + 1)) });
+  }
+
   /** Closes the current stage as a step with its duration, and starts timing the next. */
   step(stepType: string, message: string, details?: Record<string, unknown>): void {
     const now = performance.now();
@@ -152,7 +159,7 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
   /** Records a refusal (run failed + one audit event) and throws its error with the run id. */
   const refuse = async (error: AppError, stepType: string, eventType: string, extra: Partial<AuditInput> = {}): Promise<never> => {
     log.step(stepType, error.message, { code: error.code, ...(error.details.fields ? { fields: error.details.fields } : {}) });
-    log.events.push({
+    log.event({
       organizationId: ctx.orgId,
       action: 'run.denied',
       eventType,
@@ -236,7 +243,7 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
       data: policyFacts,
     });
   }
-  log.step('policy', `Allowed: ${decision.explanation}`, policyFacts);
+  log.step('policy', decision.explanation, policyFacts);
 
   // Input: bounded, then checked against the tool's schema.
   const inputBytes = Buffer.byteLength(JSON.stringify(input));
@@ -278,7 +285,7 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
       return refuse(new AppError('unavailable', 'The rate-limit store is unavailable; calls are refused until it is back'), 'rate_limit', 'run_denied_rate_limit_store');
     }
     log.step('rate_limit', 'The rate-limit store is unavailable; allowed because RATE_LIMIT_FAIL_OPEN=true', { fail_open: true });
-    log.events.push({ organizationId: ctx.orgId, action: 'run.rate_limit_bypassed', eventType: 'run_rate_limit_store_unavailable', target: log.target, data: runFacts(log, request) });
+    log.event({ organizationId: ctx.orgId, action: 'run.rate_limit_bypassed', eventType: 'run_rate_limit_store_unavailable', target: log.target, data: runFacts(log, request) });
   }
 
   const release = takeRunSlot(agent.id, config.maxConcurrent);
@@ -291,7 +298,7 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
   }
 
   // The call itself.
-  log.events.push({ organizationId: ctx.orgId, action: 'run.start', eventType: 'run_started', target: log.target, data: runFacts(log, request) });
+  log.event({ organizationId: ctx.orgId, action: 'run.start', eventType: 'run_started', target: log.target, data: runFacts(log, request) });
   const timeoutMs = Math.min(request.timeoutSeconds ? request.timeoutSeconds * 1000 : config.defaultTimeoutMs, config.maxTimeoutMs);
   let outcome: Outcome;
   let failure: AppError | null = null;
@@ -305,7 +312,7 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
         matched: relayDecision.matched,
       });
       if (relayDecision.decision === 'deny') {
-        log.events.push({
+        log.event({
           organizationId: ctx.orgId,
           action: 'run.relay_denied',
           eventType: 'run_denied_server_request',
@@ -326,7 +333,7 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
       is_error: output.isError,
       content_items: output.content.length,
     });
-    log.events.push({
+    log.event({
       organizationId: ctx.orgId,
       action: output.isError ? 'run.fail' : 'run.succeed',
       eventType: output.isError ? 'run_failed_tool_error' : 'run_succeeded',
@@ -337,7 +344,7 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
     failure = error instanceof AppError ? error : upstreamFailure(error);
     const eventType = failure.code === 'timeout' ? 'run_failed_timeout' : failure.details.cancelled ? 'run_failed_cancelled' : 'run_failed_upstream';
     log.step('upstream', failure.message, { code: failure.code });
-    log.events.push({ organizationId: ctx.orgId, action: 'run.fail', eventType, target: log.target, data: { ...runFacts(log, request), reason: failure.message } });
+    log.event({ organizationId: ctx.orgId, action: 'run.fail', eventType, target: log.target, data: { ...runFacts(log, request), reason: failure.message } });
     outcome = { status: 'failed', errorText: failure.message, output: null };
   } finally {
     release();
