@@ -50,7 +50,12 @@ async function openDatabase(): Promise<DbHandle> {
   return DATABASE_URL ? openPostgres(DATABASE_URL) : openEmbedded(DATA_DIR);
 }
 
-export async function openEmbedded(dataDir: string | null): Promise<DbHandle> {
+/**
+ * `template`: (in-memory only) start from a dump of an already migrated database
+ * (PGlite dumpDataDir) instead of an empty one — the test suite makes one per run, so each test
+ * file's fresh database costs a load instead of initdb plus every migration.
+ */
+export async function openEmbedded(dataDir: string | null, options: { template?: Blob } = {}): Promise<DbHandle> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
@@ -62,7 +67,7 @@ export async function openEmbedded(dataDir: string | null): Promise<DbHandle> {
     releaseLock = acquirePidLock(path.join(dataDir, 'pglite.pid'));
     client = new PGlite(path.join(dataDir, 'pglite'));
   } else {
-    client = new PGlite();
+    client = new PGlite(options.template ? { loadDataDir: options.template } : undefined);
   }
   try {
     await client.waitReady;

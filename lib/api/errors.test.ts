@@ -1,7 +1,7 @@
 // The error contract of ARCHITECTURE.md: code → status, headers carried through, database
 // constraint violations turned into 409/400, and unknown errors masked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmbedded } from '@/db/client';
+import { createTestDb, type TestDb } from '@/test/helpers/db';
 import { users } from '@/db/schema';
 import { AppError, ERROR_STATUS, errorBody, fromDatabaseError, rateLimited, unauthenticated, type ErrorCode } from './errors';
 import { errorResponse } from './route';
@@ -97,9 +97,10 @@ describe('fromDatabaseError', () => {
   });
 
   describe('on a real database', () => {
-    let handle: Awaited<ReturnType<typeof openEmbedded>>;
+    let handle: TestDb;
     beforeAll(async () => {
-      handle = await openEmbedded(null);
+      // The test database (embedded, or Postgres with TEST_DATABASE_URL): both must map the same way.
+      handle = await createTestDb();
     });
     afterAll(async () => {
       await handle?.close();

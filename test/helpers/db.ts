@@ -1,6 +1,7 @@
 // A fresh, migrated database per test file: in-memory PGlite by default, or a new database on
 // the Postgres server named by TEST_DATABASE_URL (dropped again afterwards).
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
 import { closeDb, openEmbedded, openPostgres, setDbForTests, type Db } from '@/db/client';
 
@@ -11,11 +12,17 @@ export interface TestDb {
 
 export async function createTestDb(): Promise<TestDb> {
   const serverUrl = process.env.TEST_DATABASE_URL;
-  if (!serverUrl) return openEmbedded(null);
+  if (!serverUrl) {
+    // test/global-setup.ts left a migrated database's dump: loading it beats migrating anew.
+    const dump = process.env.AXS_TEST_PGLITE_TEMPLATE;
+    return openEmbedded(null, dump && fs.existsSync(dump) ? { template: new Blob([fs.readFileSync(dump)]) } : {});
+  }
   const { default: postgres } = await import('postgres');
   const name = `axs_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
+  // A migrated template (test/global-setup.ts) copied by the server, when there is one.
+  const template = process.env.AXS_TEST_PG_TEMPLATE;
+  await admin.unsafe(template ? `create database ${name} template ${template}` : `create database ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const handle = await openPostgres(url.toString());
