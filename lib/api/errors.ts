@@ -96,6 +96,10 @@ export function fromDatabaseError(error: unknown): AppError | undefined {
       return new AppError('invalid_input', 'The values break a data constraint', details);
     case '22P02':
       return new AppError('invalid_input', 'A value has the wrong format', details);
+    // Text and JSON may not hold the NUL character (\u0000) in Postgres.
+    case '22P05':
+    case '22021':
+      return new AppError('invalid_input', 'A value contains a character that cannot be stored (NUL)', details);
     default:
       return undefined;
   }

@@ -350,6 +350,45 @@ describe('who may run', () => {
   });
 });
 
+describe('hostile input', () => {
+  it('a bare name is decided within the agent view: a tool it may not see neither collides nor shows', async () => {
+    const db = await getDb();
+    const ids: string[] = [];
+    for (const name of ['va', 'vb']) {
+      const c = await createConnection(org.ownerCtx, createConnectionSchema.parse({ environment_id: org.envId, name, endpoint: upstream.url }));
+      ids.push(c.id);
+      await db.insert(tools).values({ organizationId: org.id, environmentId: org.envId, connectionId: c.id, name: 'viewtool', origin: 'sync', schemaJson: { type: 'object' } });
+    }
+    try {
+      const hidden = await execute({ tool_identifier: 'viewtool', input_data: {} });
+      expect(hidden.status).toBe(404);
+      expect(hidden.body.error.message).toContain("in this agent's view");
+      await allow(['va/viewtool']);
+      const res = await execute({ tool_identifier: 'viewtool', input_data: {} });
+      // Not 409: only va/viewtool is in the view (the upstream has no such tool, hence its error).
+      expect(res.status).toBe(502);
+      expect(await runRow(res.body.error.details.run_id)).toMatchObject({ target: 'tool:va/viewtool' });
+    } finally {
+      for (const id of ids) await db.delete(connections).where(eq(connections.id, id));
+    }
+  });
+
+  it('stores a NUL character from an agent or an upstream instead of losing the run; refuses it in a tool identifier', async () => {
+    await allow(['up/echo']);
+    const res = await execute({ tool_identifier: 'echo', input_data: { text: 'a\u0000b' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const run = await runRow(res.body.run_id);
+    expect(run.inputJson).toEqual({ text: 'a\uFFFDb' });
+    expect(await eventsOf(run.id)).toEqual(expect.arrayContaining(['run_started', 'run_succeeded']));
+    const bad = await execute({ tool_identifier: 'ec\u0000ho', input_data: {} });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.fields).toHaveProperty('tool_identifier');
+    // Through the pipeline directly (the MCP fabric's path): no tool, a recorded refusal, no 500.
+    const direct = await executeTool({ ...org.ownerCtx }, { agentId, toolIdentifier: 'ec\u0000ho', input: {}, via: 'mcp' }).catch((e: unknown) => e);
+    expect(direct).toMatchObject({ code: 'not_found' });
+  });
+});
+
 describe('system tools', () => {
   it('run in-process through the same policy and pipeline', async () => {
     // (An earlier test allowed */echo, which rightly includes system/echo.)

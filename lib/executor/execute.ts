@@ -176,10 +176,30 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
     return refuse(new AppError('forbidden', 'This agent is disabled'), 'resolve', 'run_denied_agent_disabled');
   }
 
-  // Which tool: exactly one must be meant.
+  // Which tool: exactly one must be meant — in the agent's view (API-NOTES: a bare name must be
+  // unique among the tools the agent may see; tools it may not see neither collide nor show).
   let candidate: Candidate | null = null;
   let system: SystemTool | null = null;
-  const matches = resolved.candidates;
+  const compiled = await compiledPoliciesFor(ctx.db, ctx.orgId);
+  const decisionBase = {
+    organizationId: ctx.orgId,
+    environmentId: agent.environmentId,
+    environmentType: resolved.environmentType,
+    subject: { agentId: agent.id, serviceAccountId: agent.serviceAccountId, roles: [] },
+    context: { input, now: new Date() },
+  };
+  let matches = resolved.candidates;
+  if (matches.length > 1) {
+    const inView = matches.filter(
+      (c) =>
+        decide(compiled, { ...decisionBase, action: 'tool.invoke', target: `tool:${c.connection.name}/${c.tool.name}`, targetId: c.tool.id }, { mode: 'listing' })
+          .decision === 'allow',
+    );
+    if (inView.length === 0) {
+      return refuse(new AppError('not_found', `No tool "${request.toolIdentifier}" in this agent's view`), 'resolve', 'run_denied_unknown_tool');
+    }
+    matches = inView;
+  }
   if (matches.length > 1) {
     const names = matches.slice(0, MAX_CANDIDATES_NAMED).map((c) => `${c.connection.name}/${c.tool.name}`);
     return refuse(
@@ -227,14 +247,6 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
   }
 
   // Policy: decided for the agent, whoever asks on its behalf.
-  const compiled = await compiledPoliciesFor(ctx.db, ctx.orgId);
-  const decisionBase = {
-    organizationId: ctx.orgId,
-    environmentId: agent.environmentId,
-    environmentType: resolved.environmentType,
-    subject: { agentId: agent.id, serviceAccountId: agent.serviceAccountId, roles: [] },
-    context: { input, now: new Date() },
-  };
   const decision: Decision = decide(compiled, { ...decisionBase, action: 'tool.invoke', target: log.target, targetId: log.toolId });
   const policyFacts = { decision: decision.decision, matched: decision.matched, priority: decision.priority, explanation: decision.explanation };
   if (decision.decision === 'deny') {
@@ -469,7 +481,7 @@ async function callWithTimeout(
       async (req: { params: unknown }, extra: { signal: AbortSignal }) => {
         const verdict = authorizeRelay(action, `${kind}:${connection.name}`);
         if (verdict.decision === 'deny') throw new McpError(ErrorCode.InvalidRequest, verdict.reason);
-        return (await relay!({ method, params: req.params }, extra.signal)) as never;
+        return (await relay!({ method, params: redact(req.params, sent) }, extra.signal)) as never;
       };
     const onClient = (client: Client) => {
       if (request.onLog) {
@@ -486,7 +498,9 @@ async function callWithTimeout(
           signal,
           // Our own timer decides; the SDK's default (60 s) must not cut a longer allowed call.
           timeout: timeoutMs + 1_000,
-          ...(request.onProgress ? { onprogress: (p) => request.onProgress!({ progress: p.progress, total: p.total, message: p.message }) } : {}),
+          ...(request.onProgress
+            ? { onprogress: (p) => request.onProgress!({ progress: p.progress, total: p.total, message: p.message === undefined ? undefined : redact(p.message, sent) }) }
+            : {}),
         });
         // Servers of the 2024-10-07 protocol answer {toolResult}; it is shown as text.
         const result = 'toolResult' in answer ? { content: [{ type: 'text', text: JSON.stringify(answer.toolResult) }] } : answer;
@@ -500,7 +514,9 @@ async function callWithTimeout(
     if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed && error.code !== ErrorCode.RequestTimeout) {
       throw new AppError('upstream_error', `The upstream server answered with an error: ${redact(error.message, sent)}`.slice(0, 1000), { upstream_code: error.code });
     }
-    throw error instanceof AppError ? error : upstreamFailure(error);
+    const failure = error instanceof AppError ? error : upstreamFailure(error);
+    // Whatever the upstream wrote into an error (stdio errors arrive already converted) is redacted too.
+    throw new AppError(failure.code, redact(failure.message, sent), failure.details, failure.headers);
   } finally {
     clearTimeout(timer);
     request.signal?.removeEventListener('abort', onCallerAbort);

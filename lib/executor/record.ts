@@ -17,6 +17,21 @@ export interface StepRecord {
 
 export const newRunId = (): string => randomUUID();
 
+/**
+ * Postgres cannot store NUL (\u0000) in text or JSON. Inputs, outputs and messages come from
+ * agents and upstreams, so NULs are replaced before writing — a run is never lost to one.
+ */
+export function storable<T>(value: T): T {
+  const clean = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return clean(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object' && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, item]) => [clean(k), walk(item)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
 export async function writeRun(
   db: Db,
   run: NewRun & { id: string; organizationId: string },
@@ -31,6 +46,9 @@ export async function writeRun(
     timestamp: s.at,
     durationMs: s.durationMs,
   }));
+  run = storable(run);
+  stepRows.splice(0, stepRows.length, ...storable(stepRows));
+  events = storable(events);
   const runCte = db.$with('written_run').as(db.insert(runs).values(run).returning({ id: runs.id }));
   const stepCte = db.$with('written_steps').as(db.insert(runSteps).values(stepRows).returning({ id: runSteps.id }));
   if (events.length) {

@@ -49,6 +49,9 @@ export function splitIdentifier(identifier: string): { connectionName?: string; 
  */
 export async function resolveCall(db: Db, orgId: string, agentId: string, identifier: string): Promise<Resolved | null> {
   if (!isUuid(agentId)) return null;
+  // A control character names no tool (and Postgres cannot compare text holding NUL): such an
+  // identifier matches nothing, rather than being cleaned into the name of a real tool.
+  if (/[\u0000-\u001f\u007f]/.test(identifier)) identifier = '\uFFFD';
   const filter = splitIdentifier(identifier);
   const rows = await db
     .select({
@@ -83,7 +86,10 @@ export async function resolveCall(db: Db, orgId: string, agentId: string, identi
       ),
     )
     .leftJoin(connections, eq(connections.id, tools.connectionId))
-    .leftJoin(mcpServerRegistrations, eq(mcpServerRegistrations.id, connections.mcpServerRegistrationId))
+    .leftJoin(
+      mcpServerRegistrations,
+      and(eq(mcpServerRegistrations.id, connections.mcpServerRegistrationId), eq(mcpServerRegistrations.organizationId, agents.organizationId)),
+    )
     // The credential the upstream call will send: a URL connection's own, else its registration's.
     .leftJoin(
       secrets,

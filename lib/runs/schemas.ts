@@ -5,7 +5,12 @@ import { RUN_STATUSES } from '@/db/schema';
 /** POST /orgs/{org_id}/runs/execute/ — `agent_identifier` is the earlier implementation's name for agent_id. */
 export const executeSchema = z
   .strictObject({
-    tool_identifier: z.string().trim().min(1, 'Required').max(300),
+    tool_identifier: z
+      .string()
+      .trim()
+      .min(1, 'Required')
+      .max(300)
+      .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'No control characters'),
     input_data: z.record(z.string(), z.unknown()).default({}),
     agent_id: z.uuid('Must be an agent id').optional(),
     agent_identifier: z.uuid('Must be an agent id').optional(),

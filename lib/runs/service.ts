@@ -13,7 +13,7 @@ import type { ExecuteInput, RunFilters } from './schemas';
  * POST runs/execute: an agent runs a tool for itself (its token needs the runs.execute scope), or
  * a member runs one as an agent — the decision is the agent's, both identities are recorded.
  */
-export async function executeRun(ctx: OrgCtx | AgentOrgCtx, input: ExecuteInput): Promise<ExecuteResult> {
+export async function executeRun(ctx: OrgCtx | AgentOrgCtx, input: ExecuteInput, signal?: AbortSignal): Promise<ExecuteResult> {
   const named = input.agent_id ?? input.agent_identifier;
   let agentId: string;
   let actingUserId: string | null = null;
@@ -37,6 +37,8 @@ export async function executeRun(ctx: OrgCtx | AgentOrgCtx, input: ExecuteInput)
     timeoutSeconds: input.timeout_seconds,
     via: 'rest',
     actingUserId,
+    // A caller that goes away cancels the call upstream and frees the agent's in-flight slot.
+    signal,
   });
 }
 

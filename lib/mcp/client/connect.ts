@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '@/lib/api/errors';
 import { guardedFetch, upstreamErrorOf } from '../guarded-fetch';
 import { withStdioClient, type StdioServerSpec } from '../stdio/pool';
@@ -49,14 +49,29 @@ export function upstreamFailure(error: unknown): AppError {
   const guarded = upstreamErrorOf(error);
   if (guarded) return guarded;
   if (error instanceof AppError) return error;
+  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return new AppError('timeout', 'The upstream server did not answer in time');
+  if (error instanceof McpError && error.code !== ErrorCode.ConnectionClosed) {
+    // A JSON-RPC error answer: the server spoke and said no. Its text is the server's; callers that
+    // know which credentials went upstream redact it (lib/executor).
+    return new AppError('upstream_error', `The upstream server answered with an error: ${error.message}`.slice(0, 1000), { upstream_code: error.code });
+  }
   const message = error instanceof Error ? error.message : String(error);
-  if (/timed? ?out|timeout/i.test(message)) return new AppError('timeout', 'The upstream server did not answer in time');
-  if (/could not reach the upstream|not allowed/i.test(message)) {
-    // The legacy SSE client keeps only the text of the guarded fetch's error; it is already public.
-    return new AppError(/not allowed/i.test(message) ? 'invalid_input' : 'upstream_error', message.replace(/^.*?: /, ''));
+  // The legacy SSE client keeps only the text of the guarded fetch's error. Only those exact,
+  // public texts are recognised — never words in what an upstream wrote (it would choose our status).
+  for (const known of PUBLIC_GUARDED_MESSAGES) {
+    if (message.endsWith(known.message)) return new AppError(known.code, known.message);
   }
   return new AppError('upstream_error', 'The upstream server did not speak MCP as expected');
 }
+
+const PUBLIC_GUARDED_MESSAGES = [
+  { code: 'invalid_input', message: 'The upstream address is not allowed' },
+  { code: 'invalid_input', message: 'The upstream URL is not valid' },
+  { code: 'upstream_error', message: 'Could not reach the upstream server' },
+  { code: 'timeout', message: 'The upstream server did not answer in time' },
+  { code: 'upstream_error', message: 'The upstream response is too large' },
+  { code: 'upstream_error', message: 'The upstream server redirected to a URL that is not allowed' },
+] as const;
 
 export interface UpstreamSession {
   client: Client;

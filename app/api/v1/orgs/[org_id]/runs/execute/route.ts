@@ -5,6 +5,6 @@ import { apiRoute, json } from '@/lib/api/route';
 import { executeSchema } from '@/lib/runs/schemas';
 import { executeRun } from '@/lib/runs/service';
 
-export const POST = apiRoute({ auth: 'user_or_agent', permission: 'run.execute' }, async ({ ctx, body }) =>
-  json(await executeRun(ctx, await body(executeSchema)), 201),
+export const POST = apiRoute({ auth: 'user_or_agent', permission: 'run.execute' }, async ({ req, ctx, body }) =>
+  json(await executeRun(ctx, await body(executeSchema), req.signal), 201),
 );
