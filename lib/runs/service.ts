@@ -1,6 +1,6 @@
 // Running a tool from the REST API, and reading runs back: the list (newest first, keyset
 // paging by a cursor so pages stay stable while new runs arrive), a run, and its steps.
-import { and, asc, count, desc, eq, gte, lt, lte, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { runs, runSteps, type Run, type RunStep } from '@/db/schema';
 import { AppError, invalidInput, notFound } from '@/lib/api/errors';
 import type { AgentOrgCtx } from '@/lib/api/route';
@@ -110,14 +110,19 @@ const toPublicStep = (s: RunStep): PublicRunStep => ({
   duration_ms: s.durationMs,
 });
 
-/** The cursor is the last row's (created_at, id): opaque to clients, base64url. */
-const encodeCursor = (r: Pick<Run, 'createdAt' | 'id'>) => Buffer.from(`${r.createdAt.toISOString()}|${r.id}`).toString('base64url');
+/**
+ * The cursor is the last row's (created_at, id), opaque to clients (base64url). The time keeps
+ * Postgres' microseconds: a millisecond-rounded cursor would skip rows written in the same
+ * millisecond (one transaction writes them all with the same now()).
+ */
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
+const cursorTimeOf = sql<string>`to_char(${runs.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+const encodeCursor = (at: string, id: string) => Buffer.from(`${at}|${id}`).toString('base64url');
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+function decodeCursor(cursor: string): { at: string; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) throw invalidInput({ cursor: ['Not a cursor this API gave out'] });
-  return { createdAt, id };
+  if (!id || !isUuid(id) || !at || !CURSOR_TIME.test(at)) throw invalidInput({ cursor: ['Not a cursor this API gave out'] });
+  return { at, id };
 }
 
 export interface RunPage {
@@ -140,23 +145,25 @@ export async function listRuns(ctx: OrgCtx, filters: RunFilters, url: URL): Prom
   const page = [...where];
   if (filters.cursor) {
     const c = decodeCursor(filters.cursor);
-    page.push(or(lt(runs.createdAt, c.createdAt), and(eq(runs.createdAt, c.createdAt), lt(runs.id, c.id)))!);
+    const at = sql`(${c.at}::timestamp at time zone 'UTC')`;
+    page.push(or(sql`${runs.createdAt} < ${at}`, and(sql`${runs.createdAt} = ${at}`, lt(runs.id, c.id)))!);
   }
-  const rows = await ctx.db
-    .select()
+  const found = await ctx.db
+    .select({ run: runs, cursorAt: cursorTimeOf })
     .from(runs)
     .where(and(...page))
     .orderBy(desc(runs.createdAt), desc(runs.id))
     .limit(filters.page_size + 1);
-  const more = rows.length > filters.page_size;
-  const shown = rows.slice(0, filters.page_size);
+  const more = found.length > filters.page_size;
+  const shown = found.slice(0, filters.page_size);
   let next: string | null = null;
   if (more) {
+    const last = shown.at(-1)!;
     const u = new URL(url);
-    u.searchParams.set('cursor', encodeCursor(shown.at(-1)!));
+    u.searchParams.set('cursor', encodeCursor(last.cursorAt, last.run.id));
     next = u.toString();
   }
-  return { count: total, next, previous: null, results: shown.map(toPublicRun) };
+  return { count: total, next, previous: null, results: shown.map((r) => toPublicRun(r.run)) };
 }
 
 async function getRunOrThrow(ctx: OrgCtx, id: string): Promise<Run> {

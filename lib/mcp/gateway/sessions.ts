@@ -3,6 +3,7 @@
 // (lib/agents calls closeAgentSessions), without importing the MCP server itself.
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { SessionTable } from './session-table';
+import type { WebSseServerTransport } from './sse-transport';
 
 export interface LiveSession {
   transport: WebStandardStreamableHTTPServerTransport;
@@ -17,7 +18,22 @@ export const mcpSessions = (): SessionTable<LiveSession> =>
     dispose: (s) => s.transport.close(),
   }));
 
+/** A legacy HTTP+SSE session: its stream, and the protocol version its client asked for. */
+export interface SseSession {
+  transport: WebSseServerTransport;
+  jti: string | null;
+  protocolVersion: string | null;
+}
+
+const s = globalThis as unknown as { __axsSseSessions?: SessionTable<SseSession> };
+
+export const sseSessions = (): SessionTable<SseSession> =>
+  (s.__axsSseSessions ??= new SessionTable<SseSession>({
+    dispose: (session) => session.transport.close(),
+  }));
+
 /** Closes every open session of an agent (disabled, deleted) or of one of its tokens (revoked). */
 export function closeAgentSessions(agentId: string, jti?: string): number {
-  return g.__axsMcpSessions?.removeWhere((e) => e.ownerKey === agentId && (jti === undefined || e.value.jti === jti)) ?? 0;
+  const mine = (e: { ownerKey: string; value: { jti: string | null } }) => e.ownerKey === agentId && (jti === undefined || e.value.jti === jti);
+  return (g.__axsMcpSessions?.removeWhere(mine) ?? 0) + (s.__axsSseSessions?.removeWhere(mine) ?? 0);
 }
