@@ -255,7 +255,8 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
       data: policyFacts,
     });
   }
-  log.step('policy', decision.explanation, policyFacts);
+  // The explanation reads "allowed: rule … of policy …"; as a step message it starts a sentence.
+  log.step('policy', decision.explanation.charAt(0).toUpperCase() + decision.explanation.slice(1), policyFacts);
 
   // Input: bounded, then checked against the tool's schema.
   const inputBytes = Buffer.byteLength(JSON.stringify(input));
