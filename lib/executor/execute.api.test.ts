@@ -319,6 +319,17 @@ describe('runs/execute', () => {
   });
 });
 
+describe('rate-limit store down with RATE_LIMIT_FAIL_OPEN', () => {
+  it('runs the call and audits that the limit was not applied', async () => {
+    setEnv({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_FAIL_OPEN: 'true' });
+    await closeRateLimiter();
+    await allow(['up/echo']);
+    const res = await execute({ tool_identifier: 'echo', input_data: { text: 'open' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(await eventsOf(res.body.run_id)).toEqual(expect.arrayContaining(['run_rate_limit_store_unavailable', 'run_started', 'run_succeeded']));
+  });
+});
+
 describe('who may run', () => {
   it('an agent runs as itself with its token; naming another agent is 403; a viewer cannot run', async () => {
     await allow(['up/echo']);
