@@ -307,7 +307,7 @@ async function asMember(ctx: UserCtx | OrgCtx, orgId: string, permission: Permis
 /** A body's policy_id: another organization's answers 404, like an id that does not exist. */
 const policyFromBody = (ctx: UserCtx, policyId: string) => policyCtx(ctx, policyId, 'policy.manage');
 
-/** Policy ids of the organizations where the caller may read (for the flat rule/binding lists). */
+/** Ids of the organizations where the caller may read (for the flat rule/binding lists). */
 async function readableOrgIds(ctx: UserCtx, only?: string): Promise<string[]> {
   const rows = await ctx.db
     .select({ orgId: organizationMemberships.organizationId })

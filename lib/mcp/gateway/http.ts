@@ -3,6 +3,7 @@
 // scope; a scoped path must be the agent's own), and a bounded JSON body.
 import { getDb } from '@/db/client';
 import { requireAgentScope } from '@/lib/agents/me';
+import { readJsonBody } from '@/lib/api/body';
 import { AppError } from '@/lib/api/errors';
 import { authenticate } from '@/lib/auth/authenticate';
 import type { AgentActor } from '@/lib/auth/context';
@@ -24,32 +25,20 @@ export function originAllowed(req: Request): boolean {
   return hostname === publicUrl.hostname.toLowerCase() || ['localhost', '127.0.0.1', '::1'].includes(hostname);
 }
 
+/** The message body: JSON only (MCP requires the media type), capped by the API's one body reader. */
 export async function readBody(req: Request): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
   const type = req.headers.get('content-type') ?? '';
   if (!type.toLowerCase().startsWith('application/json')) {
     return { ok: false, response: jsonRpcError(415, -32000, 'Unsupported Media Type: Content-Type must be application/json') };
   }
-  const declared = Number(req.headers.get('content-length') ?? 0);
-  if (declared > MAX_MESSAGE_BYTES) return { ok: false, response: jsonRpcError(413, -32000, `Message larger than ${MAX_MESSAGE_BYTES} bytes`) };
-  const reader = req.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (reader) {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_MESSAGE_BYTES) {
-        await reader.cancel().catch(() => {});
-        return { ok: false, response: jsonRpcError(413, -32000, `Message larger than ${MAX_MESSAGE_BYTES} bytes`) };
-      }
-      chunks.push(value);
-    }
-  }
   try {
-    return { ok: true, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
-  } catch {
-    return { ok: false, response: jsonRpcError(400, -32700, 'Parse error: the body is not JSON') };
+    return { ok: true, body: await readJsonBody(req, MAX_MESSAGE_BYTES) };
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'payload_too_large') {
+      return { ok: false, response: jsonRpcError(413, -32000, `Message larger than ${MAX_MESSAGE_BYTES} bytes`) };
+    }
+    if (error instanceof AppError && error.code === 'invalid_json') return { ok: false, response: jsonRpcError(400, -32700, 'Parse error: the body is not JSON') };
+    throw error;
   }
 }
 

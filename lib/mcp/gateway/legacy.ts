@@ -14,7 +14,7 @@ import type { AgentActor } from '@/lib/auth/context';
 import { executeTool } from '@/lib/executor/execute';
 import { agentOf, jsonRpcError, originAllowed, readBody } from './http';
 import { createGatewayServer, GATEWAY_INFO } from './server';
-import { sseSessions } from './sessions';
+import { hasRoomFor, sseSessions } from './sessions';
 import { WebSseServerTransport } from './sse-transport';
 import { agentToolView } from './view';
 
@@ -36,7 +36,7 @@ export async function openSse(req: Request, scope: Scope): Promise<Response> {
   if (!who.ok) return who.response;
   const actor = who.actor;
   const table = sseSessions();
-  if (table.countForOwner(actor.agentId) >= table.maxPerOwner || table.countForOrg(actor.orgId) >= table.maxPerOrg || table.size >= table.maxTotal) {
+  if (!hasRoomFor(table, actor)) {
     return jsonRpcError(429, -32000, 'Too many open MCP sessions; close some or wait for idle ones to expire', { 'retry-after': '30' });
   }
   const transport = new WebSseServerTransport({ messagesUrl: `${base(scope)}/messages` });

@@ -37,3 +37,8 @@ export function closeAgentSessions(agentId: string, jti?: string): number {
   const mine = (e: { ownerKey: string; value: { jti: string | null } }) => e.ownerKey === agentId && (jti === undefined || e.value.jti === jti);
   return (g.__axsMcpSessions?.removeWhere(mine) ?? 0) + (s.__axsSseSessions?.removeWhere(mine) ?? 0);
 }
+
+/** Whether an agent may open one more session in `table` (its own, its organization's and the overall cap). */
+export function hasRoomFor<T>(table: SessionTable<T>, actor: { agentId: string; orgId: string }): boolean {
+  return table.countForOwner(actor.agentId) < table.maxPerOwner && table.countForOrg(actor.orgId) < table.maxPerOrg && table.size < table.maxTotal;
+}

@@ -13,7 +13,7 @@ import { logger } from '@/lib/observability/logger';
 import { agentOf, jsonRpcError, originAllowed, readBody } from './http';
 import { createGatewayServer } from './server';
 import { SessionLimitError } from './session-table';
-import { mcpSessions } from './sessions';
+import { hasRoomFor, mcpSessions } from './sessions';
 
 /** Protocol versions from which JSON-RPC batches are no longer part of the protocol. */
 const NO_BATCH_FROM = '2025-06-18';
@@ -46,7 +46,7 @@ export async function handleStreamableHttp(req: Request, scope: { orgId: string;
   if (req.method !== 'POST' || Array.isArray(body) || !isInitializeRequest(body as JSONRPCMessage)) {
     return jsonRpcError(400, -32000, 'Bad Request: send initialize first, then the Mcp-Session-Id it returns');
   }
-  if (table.countForOwner(actor.agentId) >= table.maxPerOwner || table.countForOrg(actor.orgId) >= table.maxPerOrg || table.size >= table.maxTotal) {
+  if (!hasRoomFor(table, actor)) {
     return jsonRpcError(429, -32000, 'Too many open MCP sessions; close some (DELETE) or wait for idle ones to expire', { 'retry-after': '30' });
   }
   const db = await getDb();
