@@ -25,6 +25,7 @@ import { env } from '@/lib/env';
 import { logger } from '@/lib/observability/logger';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { upstreamFailure, withUpstreamClient } from '@/lib/mcp/client/connect';
+import { sharedUpstreamPool, type CallHooks, type UpstreamSessionPool } from '@/lib/mcp/client/session-pool';
 import { decide } from '@/lib/policy/engine';
 import { compiledPoliciesFor } from '@/lib/policy/store';
 import type { Decision } from '@/lib/policy/types';
@@ -70,6 +71,12 @@ export interface ExecuteRequest {
   onServerRequest?: (request: { method: 'sampling/createMessage' | 'elicitation/create'; params: unknown }, signal: AbortSignal) => Promise<unknown>;
   /** Which server-to-client requests the calling client supports (default: both, when onServerRequest is given). */
   relay?: { sampling?: boolean; elicitation?: boolean };
+  /**
+   * The caller's own upstream sessions (the gateway keeps one pool per downstream MCP session, so
+   * logs and server requests of a shared upstream session only reach that client). Without it,
+   * calls share the process-wide pool, partitioned by agent, and get no logs or server requests.
+   */
+  upstream?: UpstreamSessionPool;
 }
 
 export interface ExecuteResult {
@@ -474,41 +481,45 @@ async function callWithTimeout(
       registration: candidate!.registration,
       resolveSecret: (ref) => (secret && secret.ref === ref ? decryptSecretRow(ref, secret) : resolveSecret({ db: ctx.db, orgId: ctx.orgId }, ref)),
     });
-    const relay = request.onServerRequest;
-    const offers = { sampling: Boolean(relay) && request.relay?.sampling !== false, elicitation: Boolean(relay) && request.relay?.elicitation !== false };
-    const capabilities: ClientCapabilities = { ...(offers.sampling ? { sampling: {} } : {}), ...(offers.elicitation ? { elicitation: {} } : {}) };
-    const relayed =
-      (method: 'sampling/createMessage' | 'elicitation/create', action: 'sampling.create' | 'elicitation.create', kind: string) =>
-      async (req: { params: unknown }, extra: { signal: AbortSignal }) => {
-        const verdict = authorizeRelay(action, `${kind}:${connection.name}`);
-        if (verdict.decision === 'deny') throw new McpError(ErrorCode.InvalidRequest, verdict.reason);
-        return (await relay!({ method, params: redact(req.params, sent) }, extra.signal)) as never;
-      };
-    const onClient = (client: Client) => {
-      if (request.onLog) {
-        client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => request.onLog!(redact(n.params, sent) as Parameters<NonNullable<ExecuteRequest['onLog']>>[0]));
-      }
-      if (offers.sampling) client.setRequestHandler(CreateMessageRequestSchema, relayed('sampling/createMessage', 'sampling.create', 'sampling'));
-      if (offers.elicitation) client.setRequestHandler(ElicitRequestSchema, relayed('elicitation/create', 'elicitation.create', 'elicitation'));
+    const callTool = async ({ client, sensitiveValues }: { client: Client; sensitiveValues: readonly string[] }): Promise<Called> => {
+      sent = sensitiveValues;
+      const answer = await client.callTool({ name: tool.name, arguments: input as Record<string, unknown> }, undefined, {
+        signal,
+        // Our own timer decides; the SDK's default (60 s) must not cut a longer allowed call.
+        timeout: timeoutMs + 1_000,
+        ...(request.onProgress
+          ? { onprogress: (p) => request.onProgress!({ progress: p.progress, total: p.total, message: p.message === undefined ? undefined : redact(p.message, sent) }) }
+          : {}),
+      });
+      // Servers of the 2024-10-07 protocol answer {toolResult}; it is shown as text.
+      const result = 'toolResult' in answer ? { content: [{ type: 'text', text: JSON.stringify(answer.toolResult) }] } : answer;
+      return { result, secrets: sensitiveValues };
     };
-    return await withUpstreamClient(
-      spec,
-      async ({ client, sensitiveValues }) => {
-        sent = sensitiveValues;
-        const answer = await client.callTool({ name: tool.name, arguments: input as Record<string, unknown> }, undefined, {
-          signal,
-          // Our own timer decides; the SDK's default (60 s) must not cut a longer allowed call.
-          timeout: timeoutMs + 1_000,
-          ...(request.onProgress
-            ? { onprogress: (p) => request.onProgress!({ progress: p.progress, total: p.total, message: p.message === undefined ? undefined : redact(p.message, sent) }) }
-            : {}),
-        });
-        // Servers of the 2024-10-07 protocol answer {toolResult}; it is shown as text.
-        const result = 'toolResult' in answer ? { content: [{ type: 'text', text: JSON.stringify(answer.toolResult) }] } : answer;
-        return { result, secrets: sensitiveValues };
-      },
-      { signal, connectTimeoutMs: timeoutMs, capabilities, onClient },
-    );
+    const relay = request.onServerRequest;
+    const relayed = async (method: 'sampling/createMessage' | 'elicitation/create', params: unknown, relaySignal: AbortSignal) => {
+      const action = method === 'sampling/createMessage' ? 'sampling.create' : 'elicitation.create';
+      const verdict = authorizeRelay(action, `${method === 'sampling/createMessage' ? 'sampling' : 'elicitation'}:${connection.name}`);
+      if (verdict.decision === 'deny') throw new McpError(ErrorCode.InvalidRequest, verdict.reason);
+      return relay!({ method, params: redact(params, sent) }, relaySignal);
+    };
+    const onLog = request.onLog && ((params: { level: string; logger?: string; data?: unknown }) => request.onLog!(redact(params, sent)));
+
+    if (!request.upstream && relay) {
+      // A caller that relays server requests without its own pool: a session of its own for this call.
+      const offers = { sampling: request.relay?.sampling !== false, elicitation: request.relay?.elicitation !== false };
+      const capabilities: ClientCapabilities = { ...(offers.sampling ? { sampling: {} } : {}), ...(offers.elicitation ? { elicitation: {} } : {}) };
+      const onClient = (client: Client) => {
+        if (onLog) client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => onLog(n.params));
+        if (offers.sampling) client.setRequestHandler(CreateMessageRequestSchema, (req, extra) => relayed('sampling/createMessage', req.params, extra.signal) as never);
+        if (offers.elicitation) client.setRequestHandler(ElicitRequestSchema, (req, extra) => relayed('elicitation/create', req.params, extra.signal) as never);
+      };
+      return await withUpstreamClient(spec, callTool, { signal, connectTimeoutMs: timeoutMs, capabilities, onClient });
+    }
+    // Pooled: the caller's own pool (hooks route logs and server requests to this call), or the
+    // shared one partitioned by agent (no hooks: its sessions serve many callers).
+    const hooks: CallHooks = request.upstream ? { ...(onLog ? { onLog } : {}), ...(relay ? { onServerRequest: relayed } : {}) } : {};
+    const pool = request.upstream ?? sharedUpstreamPool();
+    return await pool.use(spec, callTool, { signal, connectTimeoutMs: timeoutMs, hooks, partition: request.upstream ? undefined : agentId });
   } catch (error) {
     if (signal.aborted) throw abortedError();
     // A JSON-RPC error answer (unknown tool, bad arguments upstream): the server spoke, and said no.

@@ -23,6 +23,12 @@ export interface TestMcpServer {
   calls: { name: string; arguments: unknown }[];
   /** Tool calls the client cancelled (notifications/cancelled reached the handler), with the reason. */
   cancellations: { name: string; reason: unknown }[];
+  /** Stateful servers: how many MCP sessions were initialized so far. */
+  sessionsOpened: () => number;
+  /** Stateful servers: sessions open now. */
+  openSessions: () => number;
+  /** Stateful servers: forgets every session, as a restarted server would (their ids then answer 404). */
+  forgetSessions: () => void;
   close: () => Promise<void>;
 }
 
@@ -36,7 +42,12 @@ export interface TestTool {
   /** The tool's behaviour (default: answers `<name>: <text>`); gets the request's abort signal. */
   handler?: (
     args: Record<string, unknown>,
-    extra: { signal: AbortSignal; authorization?: string; sendRequest: (request: { method: string; params?: unknown }, schema: never) => Promise<unknown> },
+    extra: {
+      signal: AbortSignal;
+      authorization?: string;
+      sendRequest: (request: { method: string; params?: unknown }, schema: never) => Promise<unknown>;
+      sendNotification: (notification: { method: string; params?: unknown }) => Promise<void>;
+    },
   ) => Promise<unknown>;
 }
 
@@ -72,8 +83,9 @@ export async function startTestMcpServer(options: TestMcpServerOptions = {}): Pr
   const calls: TestMcpServer['calls'] = [];
   const cancellations: TestMcpServer['cancellations'] = [];
   const sessions = new Map<string, StreamableHTTPServerTransport>();
+  let sessionsOpened = 0;
   const makeServer = (authorization: string | undefined) => {
-    const server = new McpServer({ name: options.name ?? 'test-upstream', version: '1.2.3' });
+    const server = new McpServer({ name: options.name ?? 'test-upstream', version: '1.2.3' }, { capabilities: { logging: {} } });
     for (const tool of tools) {
       // Names the SDK would warn about are only listed (raw), never callable.
       if (!/^[A-Za-z0-9_.-]{1,128}$/.test(tool.name)) continue;
@@ -82,11 +94,15 @@ export async function startTestMcpServer(options: TestMcpServerOptions = {}): Pr
         : { description: tool.description, inputSchema: { text: z.string() } };
       server.registerTool(tool.name, config as never, (async (
         args: Record<string, unknown>,
-        extra: { signal: AbortSignal; sendRequest: (request: { method: string; params?: unknown }, schema: never) => Promise<unknown> },
+        extra: {
+          signal: AbortSignal;
+          sendRequest: (request: { method: string; params?: unknown }, schema: never) => Promise<unknown>;
+          sendNotification: (notification: { method: string; params?: unknown }) => Promise<void>;
+        },
       ) => {
         calls.push({ name: tool.name, arguments: args });
         extra.signal.addEventListener('abort', () => cancellations.push({ name: tool.name, reason: extra.signal.reason }), { once: true });
-        if (tool.handler) return tool.handler(args, { signal: extra.signal, authorization, sendRequest: extra.sendRequest });
+        if (tool.handler) return tool.handler(args, { signal: extra.signal, authorization, sendRequest: extra.sendRequest, sendNotification: extra.sendNotification });
         return { content: [{ type: 'text' as const, text: `${tool.name}: ${String(args.text)}` }] };
       }) as never);
     }
@@ -105,9 +121,17 @@ export async function startTestMcpServer(options: TestMcpServerOptions = {}): Pr
         await known.handleRequest(req, res);
         return;
       }
+      if (typeof id === 'string') {
+        // What the protocol asks of a server that does not know the session (e.g. it restarted).
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"},"id":null}');
+        return;
+      }
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (sid) => void sessions.set(sid, transport),
+        onsessioninitialized: (sid) => {
+          sessionsOpened++;
+          sessions.set(sid, transport);
+        },
       });
       transport.onclose = () => {
         if (transport.sessionId) sessions.delete(transport.sessionId);
@@ -151,6 +175,9 @@ export async function startTestMcpServer(options: TestMcpServerOptions = {}): Pr
     listRequests: () => listRequests,
     calls,
     cancellations,
+    sessionsOpened: () => sessionsOpened,
+    openSessions: () => sessions.size,
+    forgetSessions: () => sessions.clear(),
     close: async () => {
       for (const transport of sessions.values()) await transport.close().catch(() => {});
       httpServer.closeAllConnections();

@@ -89,15 +89,17 @@ function headerSecrets(headers: Record<string, string> | undefined): string[] {
   });
 }
 
-/** Opens an initialized MCP session, runs `fn`, and always closes the session (not a stdio child). */
-export async function withUpstreamClient<T>(spec: UpstreamSpec, fn: (session: UpstreamSession) => Promise<T>, options: UpstreamOptions = {}): Promise<T> {
-  if (spec.transport === 'stdio') {
-    return withStdioClient(spec.key, spec.server, (client, lease) => fn({ client, protocolVersion: null, sensitiveValues: lease.sensitiveValues })).catch((error: unknown) => {
-      throw upstreamFailure(error);
-    });
-  }
-  const client = new Client(CLIENT_INFO, { capabilities: options.capabilities ?? {} });
-  options.onClient?.(client);
+/**
+ * Connects `client` (handlers already installed) to a network upstream and initializes it. The
+ * returned close() lets messages already on their way finish first: a cancelled or timed-out
+ * request makes the SDK send notifications/cancelled without waiting for it, and closing at once
+ * would abort that POST so the upstream would never learn.
+ */
+export async function openUpstreamSession(
+  client: Client,
+  spec: Extract<UpstreamSpec, { url: string }>,
+  options: Pick<UpstreamOptions, 'signal' | 'connectTimeoutMs'> = {},
+): Promise<{ session: UpstreamSession; close: () => Promise<void> }> {
   const transport = networkTransport(spec);
   const session: UpstreamSession = { client, protocolVersion: null, sensitiveValues: headerSecrets(spec.headers) };
   const inFlight = new Set<Promise<unknown>>();
@@ -119,14 +121,33 @@ export async function withUpstreamClient<T>(spec: UpstreamSpec, fn: (session: Up
     await client.close().catch(() => {});
     throw upstreamFailure(error);
   }
+  return {
+    session,
+    close: async () => {
+      await settleWithin(inFlight, 1_000);
+      // Streamable HTTP: end the session upstream too (DELETE), so it does not wait for its expiry.
+      if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
+        await settleWithin(new Set([transport.terminateSession().catch(() => {})]), 1_000);
+      }
+      await client.close().catch(() => {});
+    },
+  };
+}
+
+/** Opens an initialized MCP session, runs `fn`, and always closes the session (not a stdio child). */
+export async function withUpstreamClient<T>(spec: UpstreamSpec, fn: (session: UpstreamSession) => Promise<T>, options: UpstreamOptions = {}): Promise<T> {
+  if (spec.transport === 'stdio') {
+    return withStdioClient(spec.key, spec.server, (client, lease) => fn({ client, protocolVersion: null, sensitiveValues: lease.sensitiveValues })).catch((error: unknown) => {
+      throw upstreamFailure(error);
+    });
+  }
+  const client = new Client(CLIENT_INFO, { capabilities: options.capabilities ?? {} });
+  options.onClient?.(client);
+  const { session, close } = await openUpstreamSession(client, spec, options);
   try {
     return await fn(session);
   } finally {
-    // A cancelled or timed-out request makes the SDK send notifications/cancelled without waiting
-    // for it; closing at once would abort that POST and the upstream would never learn. Let
-    // messages already on their way finish first (briefly).
-    await settleWithin(inFlight, 1_000);
-    await client.close().catch(() => {});
+    await close();
   }
 }
 

@@ -20,6 +20,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import { AppError } from '@/lib/api/errors';
 import type { AgentActor, Ctx } from '@/lib/auth/context';
 import { executeTool, type ExecuteRequest } from '@/lib/executor/execute';
+import { UpstreamSessionPool } from '@/lib/mcp/client/session-pool';
 import { agentToolView, EXECUTE_TOOL } from './view';
 
 export const GATEWAY_INFO = { name: 'agentxsuite', version: '0.1.0' };
@@ -45,6 +46,25 @@ export function createGatewayServer(ctx: GatewayCtx): Server {
     instructions: 'Tools of this AgentxSuite gateway. Every call is authorized by policy, validated, rate limited and recorded.',
   });
   let minimumLevel: LoggingLevel = 'info';
+  // This client's upstream sessions: opened on first use (the client's capabilities — what may be
+  // offered upstream — are known by then), shared by its concurrent calls, closed with it.
+  let pool: UpstreamSessionPool | null = null;
+  const upstream = (): UpstreamSessionPool => {
+    const client = server.getClientCapabilities() ?? {};
+    pool ??= new UpstreamSessionPool({
+      capabilities: { ...(client.sampling ? { sampling: {} } : {}), ...(client.elicitation ? { elicitation: {} } : {}) },
+    });
+    return pool;
+  };
+  const closeUpstream = () => {
+    void pool?.close();
+    pool = null;
+  };
+  const previousOnClose = server.onclose;
+  server.onclose = () => {
+    closeUpstream();
+    previousOnClose?.();
+  };
 
   server.setRequestHandler(ListToolsRequestSchema, async () => {
     const view = await agentToolView({ db: ctx.db, orgId: agent.orgId }, agent.agentId);
@@ -96,6 +116,7 @@ export function createGatewayServer(ctx: GatewayCtx): Server {
           input,
           via: 'mcp',
           signal: extra.signal,
+          upstream: upstream(),
           ...(progressToken !== undefined
             ? {
                 onProgress: (p) =>
