@@ -1,0 +1,273 @@
+// tools/call through the MCP gateway, beside the same upstream called directly and through a
+// bare proxy with no security (mcp-proxy from npm), at concurrency 1 and 16 — in one run.
+//
+//   npm run build                       # the gateway runs as `npm start` would run it
+//   npx tsx bench/gateway.ts [--seconds 5] [--modes embedded,postgres] [--upstream lean|everything] [--skip-proxy]
+//
+// The upstream has one `echo` tool: bench/echo-upstream.ts by default (lean, so the figures
+// measure the path to it), or the real server-everything with --upstream everything. It is
+// reached over Streamable HTTP for the direct and gateway runs, and over stdio behind
+// `mcp-proxy --no-eventStore` (pinned below, fetched with npx) for the bare-proxy run. The gateway runs as production (`node bin/server.mjs`) on
+// the embedded database, and on Postgres + Redis (fresh database, shared rate limits) with
+// `--modes postgres` (TEST/BENCH_DATABASE_URL or postgres://root@127.0.0.1:5432/postgres as admin,
+// REDIS_URL or redis://127.0.0.1:6379). Every gateway call is a full pipeline run: policy, schema,
+// rate limit (a large bucket), run + steps + audit events; the counts are checked at the end.
+// Figures only: nothing here decides pass or fail.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import postgres from 'postgres';
+import { startServerEverythingHttp } from '@/test/helpers/server-everything';
+
+const MCP_PROXY = 'mcp-proxy@6.7.19';
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: string) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1]! : fallback;
+};
+const seconds = Number(opt('seconds', '5'));
+const modes = opt('modes', 'embedded,postgres').split(',').filter(Boolean);
+const skipProxy = args.includes('--skip-proxy');
+/** lean: bench/echo-upstream.ts (measures the path); everything: the real server-everything. */
+const upstreamKind = opt('upstream', 'lean');
+const CONCURRENCY = [1, 16];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, timeoutMs: number, ok = (s: number) => s < 500): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url, { method: 'GET' });
+      await res.body?.cancel();
+      if (ok(res.status)) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > end) throw new Error(`${url} did not come up within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function startProcess(command: string, argv: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(command, argv, { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
+  child.once('exit', (code) => {
+    if (code && code !== 143) console.error(`${command} exited ${code}:\n${err}`);
+  });
+  process.once('exit', () => stop(child));
+  return child;
+}
+
+function stop(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    // gone
+  }
+}
+
+async function startLeanUpstream(): Promise<{ url: string; close: () => Promise<void> }> {
+  const port = await freePort();
+  const child = startProcess(path.resolve('node_modules/.bin/tsx'), [path.resolve('bench/echo-upstream.ts'), 'http', String(port)], {});
+  const url = `http://127.0.0.1:${port}/mcp`;
+  await waitFor(url, 60_000, () => true);
+  return { url, close: async () => stop(child) };
+}
+
+interface Figures {
+  calls: number;
+  errors: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+/** `concurrency` clients, each its own MCP session, calling echo back to back for `seconds`. */
+async function load(url: string, headers: Record<string, string>, concurrency: number, toolName = 'echo'): Promise<Figures> {
+  const clients = await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      const client = new Client({ name: 'bench', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+      return client;
+    }),
+  );
+  // Warm-up: each session's upstream session is opened once, as in steady use.
+  await Promise.all(clients.map((c) => c.callTool({ name: toolName, arguments: { message: 'warm' } })));
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    clients.map(async (client, i) => {
+      let n = 0;
+      while (performance.now() < end) {
+        const t = performance.now();
+        try {
+          const r = await client.callTool({ name: toolName, arguments: { message: `c${i}-${n++}` } });
+          if (r.isError) errors++;
+          else latencies.push(performance.now() - t);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  await Promise.all(clients.map((c) => c.close().catch(() => {})));
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  return { calls: latencies.length, errors, perSecond: latencies.length / elapsed, p50: q(0.5), p99: q(0.99) };
+}
+
+async function api<T>(base: string, method: string, p: string, token: string | null, body?: unknown): Promise<T> {
+  const res = await fetch(new URL(p, base), {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Token ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p} → ${res.status}: ${text.slice(0, 500)}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** An account, organization, environment, connection to the upstream (synced), agent, token and an allow policy. */
+async function setUp(base: string, upstreamUrl: string) {
+  const { token } = await api<{ token: string }>(base, 'POST', '/api/v1/auth/register/', null, {
+    email: `bench-${randomUUID().slice(0, 8)}@example.com`,
+    password: 'a long enough password',
+    first_name: 'Bench',
+    last_name: 'Mark',
+  });
+  const org = await api<{ id: string }>(base, 'POST', '/api/v1/orgs/', token, { name: `bench-${randomUUID().slice(0, 6)}` });
+  const env = await api<{ id: string }>(base, 'POST', `/api/v1/orgs/${org.id}/environments/`, token, { name: 'bench', type: 'development' });
+  const conn = await api<{ id: string }>(base, 'POST', `/api/v1/orgs/${org.id}/connections/`, token, {
+    environment_id: env.id,
+    name: 'everything',
+    endpoint: upstreamUrl,
+  });
+  await api(base, 'POST', `/api/v1/connections/${conn.id}/sync/`, token);
+  const agent = await api<{ id: string }>(base, 'POST', `/api/v1/orgs/${org.id}/agents/`, token, { environment_id: env.id, name: 'bench agent', mode: 'CALLER' });
+  const issued = await api<{ token: string }>(base, 'POST', `/api/v1/orgs/${org.id}/agents/${agent.id}/tokens/`, token, { scopes: ['mcp'], ttl_seconds: 3600 });
+  await api(base, 'POST', `/api/v1/orgs/${org.id}/policies/`, token, { name: 'bench', rules_json: { allow: ['everything/echo'] } });
+  return { userToken: token, orgId: org.id, agentToken: issued.token };
+}
+
+/** Runs recorded (each run's steps and audit events are written in the same statement as the run). */
+async function countRuns(base: string, userToken: string, orgId: string): Promise<number> {
+  return (await api<{ count: number }>(base, 'GET', `/api/v1/orgs/${orgId}/runs/?page_size=1`, userToken)).count;
+}
+
+const row = (label: string, c: number, f: Figures) =>
+  console.log(
+    `${label.padEnd(34)} c=${String(c).padStart(2)}  ${f.perSecond.toFixed(0).padStart(6)} calls/s  p50 ${f.p50.toFixed(2).padStart(6)} ms  p99 ${f.p99.toFixed(2).padStart(7)} ms  (${f.calls} calls, ${f.errors} errors)`,
+  );
+
+async function main() {
+  if (modes.length && !fs.existsSync('.next/BUILD_ID')) throw new Error('Run `npm run build` first: the gateway is benchmarked as production.');
+  console.log(`bench/gateway.ts — ${seconds} s per case, ${os.cpus().length} CPUs, load avg ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const upstream = upstreamKind === 'everything' ? await startServerEverythingHttp() : await startLeanUpstream();
+  const upstreamStdio =
+    upstreamKind === 'everything' ? [path.resolve('node_modules/.bin/mcp-server-everything'), 'stdio'] : [path.resolve('node_modules/.bin/tsx'), path.resolve('bench/echo-upstream.ts'), 'stdio'];
+  console.log(`upstream: ${upstreamKind === 'everything' ? 'server-everything' : 'bench/echo-upstream.ts'}`);
+  const results: Record<string, Record<number, Figures>> = {};
+  try {
+    for (const c of CONCURRENCY) row('direct (upstream over HTTP)', c, ((results.direct ??= {})[c] = await load(upstream.url, {}, c)));
+
+    if (!skipProxy) {
+      const port = await freePort();
+      const proxy = startProcess('npx', ['-y', MCP_PROXY, '--port', String(port), '--server', 'stream', '--no-eventStore', '--', ...upstreamStdio], {});
+      try {
+        await waitFor(`http://127.0.0.1:${port}/ping`, 120_000, () => true);
+        for (const c of CONCURRENCY) row(`bare proxy (${MCP_PROXY})`, c, ((results.proxy ??= {})[c] = await load(`http://127.0.0.1:${port}/mcp`, {}, c)));
+      } finally {
+        stop(proxy);
+      }
+    }
+
+    for (const mode of modes) {
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'axs-bench-'));
+      let dbName: string | null = null;
+      const admin = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
+      const env: Record<string, string> = {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        PUBLIC_URL: base,
+        DATA_DIR: dataDir,
+        SIGNUP_MODE: 'open',
+        UPSTREAM_ALLOW_PRIVATE: 'true',
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_CAPACITY: '1000000',
+        RATE_LIMIT_REFILL_PER_SEC: '1000000',
+        RUN_MAX_CONCURRENT_PER_AGENT: '64',
+        DATABASE_URL: '',
+        REDIS_URL: '',
+      };
+      if (mode === 'postgres') {
+        dbName = `axs_bench_${randomUUID().slice(0, 8)}`;
+        const sql = postgres(admin, { max: 1, onnotice: () => {} });
+        await sql.unsafe(`create database ${dbName}`);
+        await sql.end();
+        const url = new URL(admin);
+        url.pathname = `/${dbName}`;
+        env.DATABASE_URL = url.toString();
+        env.REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+      }
+      const server = startProcess(process.execPath, ['bin/server.mjs'], env);
+      try {
+        await waitFor(`${base}/api/health/ready`, 120_000, (s) => s === 200);
+        const setup = await setUp(base, upstream.url);
+        const label = mode === 'postgres' ? 'gateway (Postgres + Redis)' : 'gateway (embedded PGlite)';
+        let expected = 0;
+        for (const c of CONCURRENCY) {
+          const f = await load(`${base}/mcp`, { authorization: `Bearer ${setup.agentToken}` }, c);
+          (results[mode] ??= {})[c] = f;
+          expected += f.calls + f.errors + c; // + the warm-up calls
+          row(label, c, f);
+        }
+        console.log(`  runs recorded: ${await countRuns(base, setup.userToken, setup.orgId)} for ${expected} calls made`);
+      } finally {
+        stop(server);
+        await new Promise((r) => setTimeout(r, 500));
+        fs.rmSync(dataDir, { recursive: true, force: true });
+        if (dbName) {
+          const sql = postgres(admin, { max: 1, onnotice: () => {} });
+          await sql.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
+          await sql.end();
+        }
+      }
+    }
+
+    console.log('\nmedian overhead over direct at c=1 (ms):');
+    for (const key of Object.keys(results).filter((k) => k !== 'direct')) {
+      console.log(`  ${key.padEnd(10)} ${(results[key]![1]!.p50 - results.direct![1]!.p50).toFixed(2)}`);
+    }
+  } finally {
+    await upstream.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
