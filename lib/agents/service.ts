@@ -1,6 +1,7 @@
 // Agents: create, list, read, update, delete and ping. Every Agent constraint of the spec is checked
 // here first, answering 400/409 with the field that breaks it; the table's CHECKs and unique
 // indexes stay as the backstop for races.
+import { forgetVerifiedAgentTokens } from '@/lib/auth/agent-jwt';
 import { closeAgentSessions } from '@/lib/mcp/gateway/sessions';
 import { and, asc, count, eq, gt, ilike, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { agents, connections, environments, issuedTokens, serviceAccounts, type Agent, type NewAgent } from '@/db/schema';
@@ -272,7 +273,9 @@ export async function createAgent(ctx: OrgCtx, input: CreateAgentInput): Promise
       return row!;
     }),
   );
-  // Disabled: its open MCP sessions end now (the kill switch acts on live connections too).
+  // Its tokens are checked again at their next use (a new environment invalidates them); disabled,
+  // its open MCP sessions end now (the kill switch acts on live connections too).
+  forgetVerifiedAgentTokens(agent.id);
   if (!agent.enabled) closeAgentSessions(agent.id);
   return toPublicAgent(agent);
 }
@@ -339,7 +342,9 @@ export async function updateAgent(
       return row!;
     }),
   );
-  // Disabled: its open MCP sessions end now (the kill switch acts on live connections too).
+  // Its tokens are checked again at their next use (a new environment invalidates them); disabled,
+  // its open MCP sessions end now (the kill switch acts on live connections too).
+  forgetVerifiedAgentTokens(agent.id);
   if (!agent.enabled) closeAgentSessions(agent.id);
   return toPublicAgent(agent);
 }
@@ -369,6 +374,7 @@ export async function deleteAgent(ctx: OrgCtx, agentId: string): Promise<void> {
       data: { name: current.name, slug: current.slug },
     });
   });
+  forgetVerifiedAgentTokens(current.id);
   closeAgentSessions(current.id);
 }
 

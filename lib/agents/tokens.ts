@@ -8,7 +8,7 @@ import { issuedTokens, serviceAccounts, type Agent, type IssuedToken, type Servi
 import { AppError, invalidInput, notFound } from '@/lib/api/errors';
 import type { PageRequest } from '@/lib/api/pagination';
 import { recordAudit } from '@/lib/audit/record';
-import { signAgentToken } from '@/lib/auth/agent-jwt';
+import { forgetVerifiedAgentTokens, signAgentToken } from '@/lib/auth/agent-jwt';
 import { env } from '@/lib/env';
 import type { OrgCtx } from '@/lib/tenancy/access';
 import { AGENT_TOKEN_SCOPES, type IssueTokenInput } from './schemas';
@@ -188,6 +188,7 @@ export async function revokeAgentToken(ctx: OrgCtx, agentId: string, jti: string
     return revoked;
   });
   // Open MCP sessions opened with this token end now, not at their next request.
+  forgetVerifiedAgentTokens(agent.id, jti);
   closeAgentSessions(agent.id, jti);
   return toPublicToken(token ?? (await getTokenOrThrow(ctx, agent, jti)));
 }

@@ -2,7 +2,7 @@
 // the algorithm, `typ`, issuer and audience, then checks the token's row (revocation, expiry) and
 // its agent (enabled) in the database on every request — so a revocation or a disabled agent takes
 // effect on the very next request, on every instance.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Db } from '@/db/client';
@@ -55,6 +55,37 @@ const isString = (v: unknown): v is string => typeof v === 'string' && v.length 
  * with the same 401: the reason (expired, revoked, forged …) would only help an attacker.
  */
 export async function verifyAgentToken(db: Db, token: string): Promise<AgentClaims | null> {
+  const key = createHash('sha256').update(token).digest('base64url');
+  const known = verified.get(key);
+  if (known && known.until > Date.now() && known.claims.expiresAt.getTime() > Date.now()) return known.claims;
+  const claims = await verifyAgentTokenNow(db, token);
+  if (claims) remember(key, claims);
+  else verified.delete(key);
+  return claims;
+}
+
+// A token verified less than a second ago is not verified again: an agent's MCP session sends
+// many requests, and each one would otherwise pay a signature check and a database read. On this
+// instance a revocation, disabling or deleting the agent, or changing it forgets its tokens at
+// once (forgetVerifiedAgentTokens); another instance learns it from the database within the second.
+const VERIFIED_FOR_MS = 1_000;
+const MAX_REMEMBERED = 10_000;
+const verified = new Map<string, { claims: AgentClaims; until: number }>();
+
+function remember(key: string, claims: AgentClaims): void {
+  verified.delete(key);
+  if (verified.size >= MAX_REMEMBERED) verified.delete(verified.keys().next().value!);
+  verified.set(key, { claims, until: Date.now() + VERIFIED_FOR_MS });
+}
+
+/** Forgets every remembered verification of this agent's tokens (or of one token, by jti). */
+export function forgetVerifiedAgentTokens(agentId: string, jti?: string): void {
+  for (const [key, entry] of verified) {
+    if (entry.claims.agentId === agentId && (!jti || entry.claims.jti === jti)) verified.delete(key);
+  }
+}
+
+async function verifyAgentTokenNow(db: Db, token: string): Promise<AgentClaims | null> {
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(
