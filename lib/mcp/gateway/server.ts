@@ -17,16 +17,20 @@ import {
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { z } from 'zod';
 import { AppError } from '@/lib/api/errors';
 import type { AgentActor, Ctx } from '@/lib/auth/context';
 import { executeTool, type ExecuteRequest } from '@/lib/executor/execute';
 import { UpstreamSessionPool } from '@/lib/mcp/client/session-pool';
-import { agentToolView, EXECUTE_TOOL } from './view';
+import { registerCatalogHandlers } from './catalog';
+import { agentToolView, EXECUTE_TOOL, type ToolView } from './view';
 
 export const GATEWAY_INFO = { name: 'agentxsuite', version: '0.1.0' };
 
 /** What a session needs: the database and the agent's verified identity (org and env fixed by it). */
 export type GatewayCtx = Pick<Ctx, 'db' | 'requestId' | 'clientKey'> & { actor: AgentActor };
+
+const VIEW_REUSE_MS = 1_000;
 
 const LEVELS: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
@@ -39,12 +43,41 @@ function refusalResult(error: AppError): CallToolResult {
   return { content: [{ type: 'text', text: `${error.message}${fields}${runId}` }], isError: true };
 }
 
+/**
+ * The SDK parses a request against its handler's schema and lets the parse error out as an
+ * internal error (-32603); a request with bad params is the caller's mistake: -32602, naming the
+ * fields. Installed before any handler is registered.
+ */
+function answerBadParamsAsInvalidParams(server: Server): void {
+  const register = server.setRequestHandler.bind(server) as (schema: unknown, handler: (request: unknown, extra: Extra) => unknown) => void;
+  (server as { setRequestHandler: unknown }).setRequestHandler = (schema: z.ZodObject, handler: (request: unknown, extra: Extra) => unknown) => {
+    // The SDK parses against the schema it is given before calling the handler: give it one that
+    // only fixes the method, and parse the whole request here.
+    register(schema.pick({ method: true }).loose(), (request: unknown, extra: Extra) => {
+      const parsed = schema.safeParse(request);
+      if (!parsed.success) {
+        const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+        throw new McpError(ErrorCode.InvalidParams, `Invalid params: ${fields}`.slice(0, 500));
+      }
+      return handler(parsed.data, extra);
+    });
+  };
+}
+
 export function createGatewayServer(ctx: GatewayCtx): Server {
   const agent = ctx.actor;
   const server = new Server(GATEWAY_INFO, {
-    capabilities: { tools: { listChanged: false }, logging: {} },
-    instructions: 'Tools of this AgentxSuite gateway. Every call is authorized by policy, validated, rate limited and recorded.',
+    capabilities: {
+      tools: { listChanged: false },
+      resources: { subscribe: true, listChanged: false },
+      prompts: { listChanged: false },
+      logging: {},
+      completions: {},
+    },
+    instructions:
+      "Tools, resources and prompts of this agent's connections through the AgentxSuite gateway. Every call is authorized by policy; tool calls are also validated, rate limited and recorded.",
   });
+  answerBadParamsAsInvalidParams(server);
   let minimumLevel: LoggingLevel = 'info';
   // This client's upstream sessions: opened on first use (the client's capabilities — what may be
   // offered upstream — are known by then), shared by its concurrent calls, closed with it.
@@ -60,14 +93,31 @@ export function createGatewayServer(ctx: GatewayCtx): Server {
     void pool?.close();
     pool = null;
   };
+  // resources/*, prompts/*, completion/complete: proxied live from the agent's connections (./catalog.ts).
+  const catalog = registerCatalogHandlers(server, ctx, {
+    use: (spec, fn, options) => upstream().use(spec, fn, options),
+    hold: (spec, onNotification) => upstream().hold(spec, onNotification),
+  });
   const previousOnClose = server.onclose;
   server.onclose = () => {
+    catalog.close();
     closeUpstream();
     previousOnClose?.();
   };
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => {
+  // The name → tool table tools/call looks names up in: what tools/list showed, at most a second
+  // old. Only the mapping is reused — the executor decides every call on the current policy, so a
+  // tool whose permission was withdrawn a moment ago is still refused.
+  let viewCache: { view: ToolView; until: number } | null = null;
+  const currentView = async (fresh: boolean): Promise<ToolView> => {
+    if (!fresh && viewCache && viewCache.until > Date.now()) return viewCache.view;
     const view = await agentToolView({ db: ctx.db, orgId: agent.orgId }, agent.agentId);
+    viewCache = { view, until: Date.now() + VIEW_REUSE_MS };
+    return view;
+  };
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
+    const view = await currentView(true);
     return { tools: view.entries.map((e) => e.tool) };
   });
 
@@ -77,7 +127,7 @@ export function createGatewayServer(ctx: GatewayCtx): Server {
   });
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra: Extra) => {
-    const view = await agentToolView({ db: ctx.db, orgId: agent.orgId }, agent.agentId);
+    const view = await currentView(false);
     // Exact lookup: no case folding, no trimming, no unescaping — an unlisted name is no tool.
     const entry = view.byName.get(request.params.name);
     if (!entry) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);

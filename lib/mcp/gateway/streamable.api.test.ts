@@ -171,4 +171,47 @@ describe('Streamable HTTP endpoint', () => {
     const wrongType = await raw({ body: initialize, headers: { ...auth, 'content-type': 'text/plain' } });
     expect(wrongType.status).toBe(415);
   });
+
+  it('decides on the one parsed name: duplicate keys, escapes and lookalikes never reach a tool the policy did not allow', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const opened = await raw({ body: initialize, headers: auth });
+    const sessionId = opened.headers.get('mcp-session-id')!;
+    const headers = { ...auth, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' };
+    await raw({ body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers });
+    /** One JSON-RPC answer, whether it came as JSON or as an SSE event. */
+    const rpc = async (body: string) => {
+      const res = await raw({ body, headers });
+      const text = await res.text();
+      const data = res.headers.get('content-type')?.includes('text/event-stream') ? text.split('\n').find((l) => l.startsWith('data: '))!.slice(6) : text;
+      return JSON.parse(data) as { result?: { isError?: boolean; content?: { text: string }[] }; error?: { code: number; message: string } };
+    };
+    const secretCalls = () => upstream.calls.filter((c) => c.name === 'secret').length;
+    const before = secretCalls();
+    // Duplicate keys: JSON.parse keeps the last one, and that same value is what is authorized.
+    const dup = await rpc('{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"echo","name":"secret","arguments":{"text":"x"}}}');
+    expect(dup.error?.code).toBe(-32602);
+    expect(dup.error?.message).toContain('Unknown tool: secret');
+    const dupReverse = await rpc('{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"secret","name":"echo","arguments":{"text":"x"}}}');
+    expect(dupReverse.result?.content?.[0]?.text).toBe('echo: x');
+    // An escape that decodes to the allowed name is that name; escapes that decode to anything else are no tool.
+    expect((await rpc('{"jsonrpc":"2.0","id":12,"method":"tools/call","params":{"name":"ec\\u0068o","arguments":{"text":"y"}}}')).result?.content?.[0]?.text).toBe('echo: y');
+    for (const name of ['echo\\u0000', 'ech\\u006F\\u200b', '\\u0065cho\\t', 'ev/secret', 'ev__secret', 'ev2__echo', 'Secret']) {
+      const answer = await rpc(`{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":"${name}","arguments":{"text":"z"}}}`);
+      expect(answer.error?.code, name).toBe(-32602);
+    }
+    // execute_tool with a duplicated inner identifier: the parsed (last) one is authorized.
+    const inner = await rpc(
+      '{"jsonrpc":"2.0","id":14,"method":"tools/call","params":{"name":"execute_tool","arguments":{"tool_identifier":"ev/echo","tool_identifier":"ev/secret","input_data":{"text":"x"}}}}',
+    );
+    expect(inner.result?.isError).toBe(true);
+    expect(inner.result?.content?.[0]?.text).toContain('tool:ev/secret');
+    expect(secretCalls()).toBe(before);
+
+    // The JSON-RPC error codes of the protocol.
+    expect((await rpc('{"jsonrpc":"2.0","id":20,"method":"no/such/method"}')).error?.code).toBe(-32601);
+    expect((await rpc('{"jsonrpc":"2.0","id":21,"method":"tools/call","params":{"arguments":{}}}')).error?.code).toBe(-32602);
+    const invalid = await raw({ body: '{"jsonrpc":"2.0","id":22}', headers });
+    expect(invalid.status).toBe(400);
+    expect((await invalid.json()).error.code).toBe(-32700);
+  });
 });
