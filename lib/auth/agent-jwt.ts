@@ -70,7 +70,10 @@ export async function verifyAgentToken(db: Db, token: string): Promise<AgentClai
 // once (forgetVerifiedAgentTokens); another instance learns it from the database within the second.
 const VERIFIED_FOR_MS = 1_000;
 const MAX_REMEMBERED = 10_000;
-const verified = new Map<string, { claims: AgentClaims; until: number }>();
+// On globalThis: Next bundles server actions (the console's revoke button) apart from the route
+// handlers, and both must see one table, or a console revocation would miss the gateway's copy.
+const g = globalThis as unknown as { __axsVerifiedAgentTokens?: Map<string, { claims: AgentClaims; until: number }> };
+const verified = (g.__axsVerifiedAgentTokens ??= new Map());
 
 function remember(key: string, claims: AgentClaims): void {
   verified.delete(key);

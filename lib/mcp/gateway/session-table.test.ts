@@ -39,6 +39,25 @@ describe('SessionTable caps', () => {
     expect(t.countForOwner('a')).toBe(2);
   });
 
+  it("per owner with evictLeastRecentOfOwner: the owner's least recently used session makes room", () => {
+    let now = 1_000;
+    const disposed: [string, string][] = [];
+    const t = table({ maxPerOwner: 2, maxPerOrg: 3, maxTotal: 10, evictLeastRecentOfOwner: true, now: () => now, dispose: (_v, id, reason) => void disposed.push([id, reason]) });
+    t.add('a1', 'v', agent('a'));
+    now += 10;
+    t.add('a2', 'v', agent('a'));
+    now += 10;
+    t.touch('a1', 'a'); // a2 is now the least recently used
+    t.add('a3', 'v', agent('a'));
+    expect(disposed).toEqual([['a2', 'evicted']]);
+    expect(t.get('a2', 'a')).toBeUndefined();
+    expect(t.countForOwner('a')).toBe(2);
+    // Another owner's sessions are never evicted for it: the org cap still refuses.
+    t.add('b1', 'v', agent('b'));
+    expect(limitOf(() => t.add('b2', 'v', agent('b'))).limit).toBe('org');
+    expect(t.countForOwner('a')).toBe(2);
+  });
+
   it('per org', () => {
     const t = table({ maxPerOwner: 10, maxPerOrg: 2, maxTotal: 10 });
     t.add('1', 'v', agent('a', 'org-1'));

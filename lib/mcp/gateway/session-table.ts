@@ -7,7 +7,7 @@
 // remove() again is harmless.
 
 export type SessionLimit = 'owner' | 'org' | 'total';
-export type SessionRemovalReason = 'removed' | 'idle' | 'filtered' | 'shutdown';
+export type SessionRemovalReason = 'removed' | 'idle' | 'filtered' | 'shutdown' | 'evicted';
 
 export class SessionLimitError extends Error {
   constructor(
@@ -47,6 +47,13 @@ export interface SessionTableOptions<T> {
   idleTimeoutMs?: number;
   /** How often idle sessions are looked for. Default idleTimeoutMs / 4, at most 60 s. */
   sweepIntervalMs?: number;
+  /**
+   * At the per-owner cap, close the owner's least recently used session to make room instead of
+   * refusing the new one. Most MCP clients never end their sessions (no DELETE), so an agent that
+   * reconnects often would otherwise be locked out until idle expiry. Its own sessions only: the
+   * org and overall caps still refuse. Default false.
+   */
+  evictLeastRecentOfOwner?: boolean;
   /** Called once for every session taken out of the table (e.g. `transport.close()`). */
   dispose?: (value: T, id: string, reason: SessionRemovalReason) => void | Promise<void>;
   /** Errors thrown or rejected by dispose; ignored by default. */
@@ -79,6 +86,7 @@ export class SessionTable<T> {
   readonly maxPerOrg: number;
   readonly maxTotal: number;
   readonly idleTimeoutMs: number;
+  readonly evictLeastRecentOfOwner: boolean;
 
   private readonly entries = new Map<string, SessionEntry<T>>();
   private readonly perOwner = new Map<string, number>();
@@ -95,6 +103,7 @@ export class SessionTable<T> {
     this.maxTotal = cap(options.maxTotal, DEFAULTS.maxTotal, 'maxTotal');
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
     if (!(this.idleTimeoutMs > 0)) throw new RangeError(`idleTimeoutMs must be positive, got ${String(options.idleTimeoutMs)}`);
+    this.evictLeastRecentOfOwner = options.evictLeastRecentOfOwner ?? false;
     this.dispose = options.dispose;
     this.onDisposeError = options.onDisposeError;
     this.now = options.now ?? Date.now;
@@ -126,9 +135,13 @@ export class SessionTable<T> {
   add(id: string, value: T, owner: { ownerKey: string; orgId: string }): SessionEntry<T> {
     if (this.closed) throw new Error('SessionTable is closed');
     if (this.entries.has(id)) throw new Error('Duplicate session id');
-    if (this.countForOwner(owner.ownerKey) >= this.maxPerOwner) throw new SessionLimitError('owner', this.maxPerOwner);
-    if (this.countForOrg(owner.orgId) >= this.maxPerOrg) throw new SessionLimitError('org', this.maxPerOrg);
-    if (this.entries.size >= this.maxTotal) throw new SessionLimitError('total', this.maxTotal);
+    const ownerFull = this.countForOwner(owner.ownerKey) >= this.maxPerOwner;
+    if (ownerFull && (!this.evictLeastRecentOfOwner || this.maxPerOwner === 0)) throw new SessionLimitError('owner', this.maxPerOwner);
+    // An eviction frees a place in the owner's org and overall too, so those caps are checked as after it.
+    const freed = ownerFull ? 1 : 0;
+    if (this.countForOrg(owner.orgId) - freed >= this.maxPerOrg) throw new SessionLimitError('org', this.maxPerOrg);
+    if (this.entries.size - freed >= this.maxTotal) throw new SessionLimitError('total', this.maxTotal);
+    if (ownerFull) this.evictLeastRecent(owner.ownerKey);
     const now = this.now();
     const entry: SessionEntry<T> = { id, value, ownerKey: owner.ownerKey, orgId: owner.orgId, createdAt: now, lastSeen: now };
     this.entries.set(id, entry);
@@ -180,6 +193,15 @@ export class SessionTable<T> {
     const idle = [...this.entries.values()].filter((entry) => entry.lastSeen <= cutoff);
     for (const entry of idle) this.take(entry, 'idle');
     return idle.length;
+  }
+
+  /** Of an owner's sessions, the one used longest ago goes. */
+  private evictLeastRecent(ownerKey: string): void {
+    let oldest: SessionEntry<T> | undefined;
+    for (const entry of this.entries.values()) {
+      if (entry.ownerKey === ownerKey && (!oldest || entry.lastSeen < oldest.lastSeen)) oldest = entry;
+    }
+    if (oldest) this.take(oldest, 'evicted');
   }
 
   /** Shutdown: stops the sweep timer, disposes every session, refuses further adds. Idempotent. */

@@ -15,6 +15,8 @@ const g = globalThis as unknown as { __axsMcpSessions?: SessionTable<LiveSession
 
 export const mcpSessions = (): SessionTable<LiveSession> =>
   (g.__axsMcpSessions ??= new SessionTable<LiveSession>({
+    // Streamable HTTP clients rarely send DELETE: a reconnecting agent replaces its oldest session.
+    evictLeastRecentOfOwner: true,
     dispose: (s) => s.transport.close(),
   }));
 
@@ -40,5 +42,19 @@ export function closeAgentSessions(agentId: string, jti?: string): number {
 
 /** Whether an agent may open one more session in `table` (its own, its organization's and the overall cap). */
 export function hasRoomFor<T>(table: SessionTable<T>, actor: { agentId: string; orgId: string }): boolean {
-  return table.countForOwner(actor.agentId) < table.maxPerOwner && table.countForOrg(actor.orgId) < table.maxPerOrg && table.size < table.maxTotal;
+  const ownerFull = table.countForOwner(actor.agentId) >= table.maxPerOwner;
+  if (ownerFull && !table.evictLeastRecentOfOwner) return false;
+  const freed = ownerFull ? 1 : 0;
+  return table.countForOrg(actor.orgId) - freed < table.maxPerOrg && table.size - freed < table.maxTotal;
+}
+
+/**
+ * Closes and forgets every live session of this process, as a restart does: their ids answer 404
+ * afterwards. For tests that restart the gateway within one process (test/helpers/gateway-http.ts).
+ */
+export function resetGatewaySessions(): void {
+  g.__axsMcpSessions?.close();
+  g.__axsMcpSessions = undefined;
+  s.__axsSseSessions?.close();
+  s.__axsSseSessions = undefined;
 }

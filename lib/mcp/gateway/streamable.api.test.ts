@@ -214,4 +214,26 @@ describe('Streamable HTTP endpoint', () => {
     expect(invalid.status).toBe(400);
     expect((await invalid.json()).error.code).toBe(-32700);
   });
+
+  it('opens the standalone GET stream at once, and a reconnecting agent replaces its least recently used session instead of being locked out', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const opened = await raw({ body: initialize, headers: auth });
+    const sessionId = opened.headers.get('mcp-session-id')!;
+    await raw({ body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers: { ...auth, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' } });
+    const stream = await route.GET(
+      new Request(new URL('/mcp', BASE), { method: 'GET', headers: { ...auth, accept: 'text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' } }),
+    );
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    const reader = stream.body!.getReader();
+    const first = await Promise.race([reader.read(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no first byte within 1 s')), 1_000))]);
+    expect(new TextDecoder().decode(first.value)).toMatch(/^: /);
+    await reader.cancel();
+
+    // 40 sessions never ended by their client (no DELETE): every one is opened, the oldest make room.
+    const { token: busyToken } = await makeAgentToken(org, (await makeAgent(org)).id);
+    const statuses = [];
+    for (let i = 0; i < 40; i++) statuses.push((await raw({ body: initialize, headers: { authorization: `Bearer ${busyToken}` } })).status);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+  });
 });

@@ -18,6 +18,32 @@ import { hasRoomFor, mcpSessions } from './sessions';
 /** Protocol versions from which JSON-RPC batches are no longer part of the protocol. */
 const NO_BATCH_FROM = '2025-06-18';
 
+const OPENING = new TextEncoder().encode(': stream open\n\n');
+
+/**
+ * The standalone GET stream carries only server-initiated messages, so its first byte may come
+ * minutes later — and until a first byte, no proxy or client sees the response headers. An SSE
+ * comment (ignored by every SSE parser) opens it at once.
+ */
+function openedAtOnce(response: Response): Response {
+  if (!response.body || !response.headers.get('content-type')?.includes('text/event-stream')) return response;
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(OPENING);
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
 export async function handleStreamableHttp(req: Request, scope: { orgId: string; envId: string } | null = null): Promise<Response> {
   if (!originAllowed(req)) return jsonRpcError(403, -32000, 'Forbidden: this Host or Origin may not use the MCP endpoint');
   const who = await agentOf(req, scope);
@@ -40,7 +66,8 @@ export async function handleStreamableHttp(req: Request, scope: { orgId: string;
       return jsonRpcError(400, -32600, `JSON-RPC batches are not part of protocol ${NO_BATCH_FROM} and later`);
     }
     table.touch(sessionId, actor.agentId);
-    return session.transport.handleRequest(req, { parsedBody: body });
+    const response = await session.transport.handleRequest(req, { parsedBody: body });
+    return req.method === 'GET' ? openedAtOnce(response) : response;
   }
 
   if (req.method !== 'POST' || Array.isArray(body) || !isInitializeRequest(body as JSONRPCMessage)) {
