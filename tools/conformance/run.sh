@@ -15,6 +15,10 @@
 #                         scenarios), "all" or "pending"
 #   --verbose             also stream the suite's own output (always kept in the results folder)
 #
+# Through the gateway: e2e/conformance.spec.ts runs this against /mcp of the production build,
+# behind test/fixtures/header-proxy.ts (which adds the agent token the suite cannot send), with
+# --expected-failures expected-failures-gateway.txt.
+#
 # Installs the pinned suite and Node 22 first (install.sh, into $CONFORMANCE_TOOLS_DIR or
 # ~/.cache/agentxsuite/conformance; a no-op when present). Node 22 is put first on PATH for the
 # suite's command only. Results: $CONFORMANCE_RESULTS_DIR, by default
