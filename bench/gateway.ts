@@ -230,7 +230,9 @@ async function main() {
         env.DATABASE_URL = url.toString();
         env.REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
       }
-      const server = startProcess(process.execPath, ['bin/server.mjs'], env);
+      // BENCH_CPU_PROF=<dir>: the gateway process writes a V8 CPU profile there when it stops.
+      const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+      const server = startProcess(process.execPath, [...profile, 'bin/server.mjs'], env);
       try {
         await waitFor(`${base}/api/health/ready`, 120_000, (s) => s === 200);
         const setup = await setUp(base, upstream.url);
@@ -245,7 +247,7 @@ async function main() {
         console.log(`  runs recorded: ${await countRuns(base, setup.userToken, setup.orgId)} for ${expected} calls made`);
       } finally {
         stop(server);
-        await new Promise((r) => setTimeout(r, 500));
+        await new Promise((r) => setTimeout(r, profile.length ? 3_000 : 500));
         fs.rmSync(dataDir, { recursive: true, force: true });
         if (dbName) {
           const sql = postgres(admin, { max: 1, onnotice: () => {} });

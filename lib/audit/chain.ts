@@ -322,7 +322,7 @@ interface ChainerState {
 const g = globalThis as unknown as { __axsAuditChainer?: ChainerState };
 const state: ChainerState = (g.__axsAuditChainer ??= {
   started: false,
-  delayMs: 20,
+  delayMs: 200,
   scheduled: new Map(),
   running: new Map(),
   again: new Set(),
@@ -338,7 +338,9 @@ export interface ChainerOptions {
 export function startAuditChainer(options: ChainerOptions = {}): void {
   if (state.started) return;
   state.started = true;
-  state.delayMs = options.delayMs ?? 20;
+  // 200 ms: long enough that a busy gateway's runs are linked in batches (one chaining
+  // transaction per burst rather than per run), short enough that the trail reads linked at once.
+  state.delayMs = options.delayMs ?? 200;
   onAuditWrite((organizationId) => schedule(chainKeyOf(organizationId)));
   state.sweepTimer = setInterval(() => void sweep(), options.sweepMs ?? 2000);
   state.sweepTimer.unref();

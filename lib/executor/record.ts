@@ -32,6 +32,22 @@ export function storable<T>(value: T): T {
   return walk(value) as T;
 }
 
+interface PendingRun {
+  run: NewRun & { id: string; organizationId: string };
+  steps: NewRunStep[];
+  events: (typeof auditEvents.$inferInsert)[];
+  done: (error?: unknown) => void;
+}
+
+/**
+ * Group commit. A call writes at once when no write is under way; calls finishing while one is
+ * under way are written together, in one statement, as soon as it ends. So a single caller never
+ * waits for a batch, and many concurrent callers share round trips and commits instead of
+ * queueing for them one by one. Every caller still returns only after its own rows committed.
+ */
+const queues = new WeakMap<Db, { pending: PendingRun[]; writing: boolean }>();
+const MAX_BATCH = 64;
+
 export async function writeRun(
   db: Db,
   run: NewRun & { id: string; organizationId: string },
@@ -46,16 +62,66 @@ export async function writeRun(
     timestamp: s.at,
     durationMs: s.durationMs,
   }));
-  run = storable(run);
-  stepRows.splice(0, stepRows.length, ...storable(stepRows));
-  events = storable(events);
-  const runCte = db.$with('written_run').as(db.insert(runs).values(run).returning({ id: runs.id }));
-  const stepCte = db.$with('written_steps').as(db.insert(runSteps).values(stepRows).returning({ id: runSteps.id }));
-  if (events.length) {
-    const eventCte = db.$with('written_events').as(db.insert(auditEvents).values(events).returning({ id: auditEvents.id }));
-    await db.with(runCte, stepCte, eventCte).select({ id: runCte.id }).from(runCte);
-    afterAuditWrite(run.organizationId);
-  } else {
-    await db.with(runCte, stepCte).select({ id: runCte.id }).from(runCte);
+  let queue = queues.get(db);
+  if (!queue) queues.set(db, (queue = { pending: [], writing: false }));
+  const written = new Promise<void>((resolve, reject) => {
+    queue.pending.push({
+      run: storable(run),
+      steps: storable(stepRows),
+      events: storable(events),
+      done: (error) => (error === undefined ? resolve() : reject(error)),
+    });
+  });
+  if (!queue.writing) void drain(db, queue);
+  return written;
+}
+
+async function drain(db: Db, queue: { pending: PendingRun[]; writing: boolean }): Promise<void> {
+  queue.writing = true;
+  try {
+    while (queue.pending.length) {
+      const batch = queue.pending.splice(0, MAX_BATCH);
+      try {
+        await insertRuns(db, batch);
+        for (const item of batch) item.done();
+      } catch (error) {
+        if (batch.length === 1) {
+          batch[0]!.done(error);
+          continue;
+        }
+        // One bad run (say, its agent was deleted meanwhile) must not lose the others: each
+        // is written on its own, and only the failing one reports the error.
+        for (const item of batch) {
+          try {
+            await insertRuns(db, [item]);
+            item.done();
+          } catch (single) {
+            item.done(single);
+          }
+        }
+      }
+    }
+  } finally {
+    queue.writing = false;
   }
+}
+
+async function insertRuns(db: Db, batch: PendingRun[]): Promise<void> {
+  const steps = batch.flatMap((b) => b.steps);
+  const events = batch.flatMap((b) => b.events);
+  const runCte = db.$with('written_runs').as(
+    db
+      .insert(runs)
+      .values(batch.map((b) => b.run))
+      .returning({ id: runs.id }),
+  );
+  const stepCte = steps.length ? db.$with('written_steps').as(db.insert(runSteps).values(steps).returning({ id: runSteps.id })) : null;
+  const eventCte = events.length ? db.$with('written_events').as(db.insert(auditEvents).values(events).returning({ id: auditEvents.id })) : null;
+  // The CTEs differ in type; `with` only needs them in order.
+  const ctes = [runCte, stepCte, eventCte].filter((c) => c !== null) as [typeof runCte];
+  await db
+    .with(...ctes)
+    .select({ id: runCte.id })
+    .from(runCte);
+  if (events.length) for (const org of new Set(batch.map((b) => b.run.organizationId))) afterAuditWrite(org);
 }

@@ -43,17 +43,38 @@ export function splitIdentifier(identifier: string): { connectionName?: string; 
   return slash > 0 ? { connectionName: identifier.slice(0, slash), toolName: identifier.slice(slash + 1) } : { toolName: identifier };
 }
 
+type Shape = 'qualified' | 'id_or_name' | 'name';
+
 /**
- * The agent and the candidate tools, or null when the agent is not in this organization. One
- * statement: the agent left-joined to the matching tools of its environment.
+ * The statement, built and prepared once per database handle and identifier shape: the hot path
+ * pays neither the query builder nor the planner again (postgres-js and PGlite keep the prepared
+ * statement per connection).
  */
-export async function resolveCall(db: Db, orgId: string, agentId: string, identifier: string): Promise<Resolved | null> {
-  if (!isUuid(agentId)) return null;
-  // A control character names no tool (and Postgres cannot compare text holding NUL): such an
-  // identifier matches nothing, rather than being cleaned into the name of a real tool.
-  if (/[\u0000-\u001f\u007f]/.test(identifier)) identifier = '\uFFFD';
-  const filter = splitIdentifier(identifier);
-  const rows = await db
+const prepared = new WeakMap<Db, Map<Shape, ReturnType<typeof buildResolve>>>();
+
+function preparedResolve(db: Db, shape: Shape) {
+  let byShape = prepared.get(db);
+  if (!byShape) prepared.set(db, (byShape = new Map()));
+  let statement = byShape.get(shape);
+  if (!statement) byShape.set(shape, (statement = buildResolve(db, shape)));
+  return statement;
+}
+
+function buildResolve(db: Db, shape: Shape) {
+  const orgId = sql.placeholder('orgId');
+  const toolName = sql.placeholder('toolName');
+  const toolFilter =
+    shape === 'qualified'
+      ? and(
+          eq(tools.name, toolName),
+          // The connection name is matched through a sub-select: the join below may not narrow
+          // the left-joined tool rows without dropping the agent's row when nothing matches.
+          sql`${tools.connectionId} in (select ${connections.id} from ${connections} where ${connections.organizationId} = ${orgId} and ${connections.name} = ${sql.placeholder('connectionName')})`,
+        )
+      : shape === 'id_or_name'
+        ? or(eq(tools.id, sql.placeholder('identifierId')), eq(tools.name, sql.placeholder('identifier')))
+        : eq(tools.name, toolName);
+  return db
     .select({
       agent: agents,
       environmentType: environments.type,
@@ -68,23 +89,7 @@ export async function resolveCall(db: Db, orgId: string, agentId: string, identi
     })
     .from(agents)
     .innerJoin(environments, eq(environments.id, agents.environmentId))
-    .leftJoin(
-      tools,
-      and(
-        eq(tools.organizationId, agents.organizationId),
-        eq(tools.environmentId, agents.environmentId),
-        // The connection name is matched through a sub-select: the join below may not narrow
-        // the left-joined tool rows without dropping the agent's row when nothing matches.
-        filter.connectionName
-          ? and(
-              eq(tools.name, filter.toolName),
-              sql`${tools.connectionId} in (select ${connections.id} from ${connections} where ${connections.organizationId} = ${orgId} and ${connections.name} = ${filter.connectionName})`,
-            )
-          : isUuid(identifier)
-            ? or(eq(tools.id, identifier), eq(tools.name, identifier))
-            : eq(tools.name, filter.toolName),
-      ),
-    )
+    .leftJoin(tools, and(eq(tools.organizationId, agents.organizationId), eq(tools.environmentId, agents.environmentId), toolFilter))
     .leftJoin(connections, eq(connections.id, tools.connectionId))
     .leftJoin(
       mcpServerRegistrations,
@@ -99,7 +104,30 @@ export async function resolveCall(db: Db, orgId: string, agentId: string, identi
       ),
     )
     .leftJoin(secretKeys, eq(secretKeys.id, secrets.keyId))
-    .where(and(eq(agents.id, agentId), eq(agents.organizationId, orgId)));
+    .where(and(eq(agents.id, sql.placeholder('agentId')), eq(agents.organizationId, orgId)))
+    .prepare(`axs_resolve_call_${shape}`);
+}
+
+/**
+ * The agent and the candidate tools, or null when the agent is not in this organization. One
+ * statement: the agent left-joined to the matching tools of its environment.
+ */
+export async function resolveCall(db: Db, orgId: string, agentId: string, identifier: string): Promise<Resolved | null> {
+  if (!isUuid(agentId)) return null;
+  // A control character names no tool (and Postgres cannot compare text holding NUL): such an
+  // identifier matches nothing, rather than being cleaned into the name of a real tool.
+  if (/[\u0000-\u001f\u007f]/.test(identifier)) identifier = '\uFFFD';
+  const filter = splitIdentifier(identifier);
+  const shape: Shape = filter.connectionName ? 'qualified' : isUuid(identifier) ? 'id_or_name' : 'name';
+  const rows = await preparedResolve(db, shape).execute({
+    orgId,
+    agentId,
+    toolName: filter.toolName,
+    connectionName: filter.connectionName ?? '',
+    identifier,
+    // Only read by the 'id_or_name' statement, where the identifier is a uuid.
+    identifierId: shape === 'id_or_name' ? identifier : '00000000-0000-0000-0000-000000000000',
+  });
   if (!rows.length) return null;
   const first = rows[0]!;
   const candidates = rows
