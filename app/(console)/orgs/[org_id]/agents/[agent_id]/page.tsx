@@ -108,6 +108,12 @@ export default async function AgentPage({
           </Link>{' '}
           <span className="text-slate-600">— which tools this agent may use under the current policies, and why.</span>
         </p>
+        <p className="mt-1 text-sm">
+          <Link href={`${base}/${agent.id}/connect`} className="font-medium text-brand-600 hover:underline">
+            Connect a client
+          </Link>{' '}
+          <span className="text-slate-600">— endpoints, a token and ready-to-paste configs for Claude Desktop and other MCP clients.</span>
+        </p>
       </div>
 
       <section aria-labelledby="kill-switch-heading" className="rounded-lg border border-slate-200 bg-white p-6">
