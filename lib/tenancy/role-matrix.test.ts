@@ -1,5 +1,12 @@
 // The role matrix of lib/auth/rbac.ts, walked across every org-scoped endpoint: each role either
 // gets through (any answer but 403/404) or gets 403 — exactly as the table says.
+//
+// Speed: the users (each a scrypt hash) and one organization per role are made once. A row acts
+// on what its own `prepare` made, or adds something under a fresh name, so it leaves the shared
+// organization fit for every other row; the rows that change what others rely on (the org itself,
+// its environment, the target membership) or that depend on what others change (a run, decided by
+// the org's policies) are marked `fresh` and get an organization of their own. Every test passes
+// alone (-t) and in any order (--sequence.shuffle).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as envDetail from '@/app/api/v1/orgs/[org_id]/environments/[env_id]/route';
 import * as envList from '@/app/api/v1/orgs/[org_id]/environments/route';
@@ -63,8 +70,10 @@ interface Row {
   permission: Permission;
   params: (org: TestOrg, targetMemberId: string) => Record<string, string>;
   body?: (org: TestOrg) => unknown;
-  /** Creates what the row acts on (in the fresh org); the ids it returns join the params. */
+  /** Creates what the row acts on (in the row's org); the ids it returns join the params. */
   prepare?: (org: TestOrg) => Promise<Record<string, string>>;
+  /** The row gets an organization of its own instead of its role's shared one (see the top). */
+  fresh?: boolean;
 }
 
 const org = (o: TestOrg) => ({ org_id: o.id });
@@ -76,18 +85,18 @@ export const ROWS: Row[] = [
   { name: 'GET org', handler: orgDetail.GET, method: 'GET', permission: 'org.read', params: org },
   { name: 'PATCH org', handler: orgDetail.PATCH, method: 'PATCH', permission: 'org.update', params: org, body: () => ({ name: `renamed-${++seq}-${Date.now()}` }) },
   { name: 'PUT org', handler: orgDetail.PUT, method: 'PUT', permission: 'org.update', params: org, body: () => ({ name: `put-${++seq}-${Date.now()}` }) },
-  { name: 'DELETE org', handler: orgDetail.DELETE, method: 'DELETE', permission: 'org.delete', params: org },
+  { name: 'DELETE org', handler: orgDetail.DELETE, method: 'DELETE', permission: 'org.delete', params: org, fresh: true },
   { name: 'GET environments', handler: envList.GET, method: 'GET', permission: 'env.read', params: org },
   { name: 'POST environments', handler: envList.POST, method: 'POST', permission: 'env.manage', params: org, body: () => ({ name: `e${++seq}`, type: 'staging' }) },
   { name: 'GET environment', handler: envDetail.GET, method: 'GET', permission: 'env.read', params: env },
-  { name: 'PATCH environment', handler: envDetail.PATCH, method: 'PATCH', permission: 'env.manage', params: env, body: () => ({ type: 'production' }) },
-  { name: 'PUT environment', handler: envDetail.PUT, method: 'PUT', permission: 'env.manage', params: env, body: () => ({ name: 'prod', type: 'production' }) },
-  { name: 'DELETE environment', handler: envDetail.DELETE, method: 'DELETE', permission: 'env.manage', params: env },
+  { name: 'PATCH environment', handler: envDetail.PATCH, method: 'PATCH', permission: 'env.manage', params: env, body: () => ({ type: 'production' }), fresh: true },
+  { name: 'PUT environment', handler: envDetail.PUT, method: 'PUT', permission: 'env.manage', params: env, body: () => ({ name: 'prod', type: 'production' }), fresh: true },
+  { name: 'DELETE environment', handler: envDetail.DELETE, method: 'DELETE', permission: 'env.manage', params: env, fresh: true },
   { name: 'GET members', handler: memberList.GET, method: 'GET', permission: 'member.read', params: org },
   { name: 'POST members', handler: memberList.POST, method: 'POST', permission: 'member.manage', params: org, body: () => ({ email: `new${++seq}@example.com`, role: 'viewer' }) },
-  { name: 'PATCH member', handler: memberDetail.PATCH, method: 'PATCH', permission: 'member.manage', params: member, body: () => ({ role: 'member' }) },
-  { name: 'PUT member', handler: memberDetail.PUT, method: 'PUT', permission: 'member.manage', params: member, body: () => ({ role: 'member' }) },
-  { name: 'DELETE member', handler: memberDetail.DELETE, method: 'DELETE', permission: 'member.manage', params: member },
+  { name: 'PATCH member', handler: memberDetail.PATCH, method: 'PATCH', permission: 'member.manage', params: member, body: () => ({ role: 'member' }), fresh: true },
+  { name: 'PUT member', handler: memberDetail.PUT, method: 'PUT', permission: 'member.manage', params: member, body: () => ({ role: 'member' }), fresh: true },
+  { name: 'DELETE member', handler: memberDetail.DELETE, method: 'DELETE', permission: 'member.manage', params: member, fresh: true },
   { name: 'POST store-secret', handler: storeSecretRoute.POST, method: 'POST', permission: 'secret.manage', params: org, body: () => ({ value: `v${++seq}`, name: 'matrix' }) },
   { name: 'GET secrets', handler: secretList.GET, method: 'GET', permission: 'secret.manage', params: org },
   {
@@ -308,6 +317,8 @@ function RUN_ROWS(): Row[] {
       params: org,
       prepare: allowedAgent,
       body: (o) => ({ agent_id: agentOf.get(o.id), tool_identifier: 'system/echo', input_data: { text: 'matrix' } }),
+      // Decided by the org's policies, which the policy rows add to (an unbound deny of tool:*).
+      fresh: true,
     },
   ];
 }
@@ -352,20 +363,30 @@ function AGENT_ROWS(): Row[] {
 describe('role matrix', () => {
   const users = {} as Record<OrgRole, TestUser>;
   let target: TestUser;
+  /** Creates every organization (as before, its owner is not the user under test). */
+  let creator: TestUser;
+  const shared = {} as Record<OrgRole, { org: TestOrg; targetId: string }>;
+
+  /** An organization where `role`'s user has that role and the target user is a viewer. */
+  async function orgFor(role: OrgRole): Promise<{ org: TestOrg; targetId: string }> {
+    const o = await makeOrg(creator);
+    await addMembership(o.id, users[role], role);
+    return { org: o, targetId: await addMembership(o.id, target, 'viewer') };
+  }
 
   beforeAll(async () => {
+    // In this order, as before: the first account is the instance administrator (the viewer).
     for (const role of ROLES) users[role] = await makeUser(role);
     target = await makeUser('target');
+    creator = await makeUser('owner');
+    for (const role of ROLES) shared[role] = await orgFor(role);
   });
 
   for (const row of ROWS) {
     for (const role of ROLES) {
       const allowed = can(role, row.permission);
       it(`${row.name} as ${role} → ${allowed ? 'allowed' : '403'}`, async () => {
-        const o = await makeOrg();
-        if (role === 'owner') await addMembership(o.id, users.owner, 'owner');
-        else await addMembership(o.id, users[role], role);
-        const targetId = await addMembership(o.id, target, 'viewer');
+        const { org: o, targetId } = row.fresh ? await orgFor(role) : shared[role];
         const res = await call(row.handler, row.method, '/api/v1/orgs/x/', {
           token: users[role].token,
           params: { ...row.params(o, targetId), ...(await row.prepare?.(o)) },
