@@ -3,7 +3,9 @@
 // with a clear message instead of failing the first request.
 import { closeDb, getDb } from '@/db/client';
 import { startAuditChainer } from '@/lib/audit/chain';
+import { closeClusterBus } from '@/lib/cluster/bus';
 import { env } from '@/lib/env';
+import { listenToCluster } from '@/lib/mcp/gateway/sessions';
 import { shutdownStdioPool } from '@/lib/mcp/stdio/pool';
 import { closeRateLimiter } from '@/lib/ratelimit';
 import { startHealthMonitor, stopHealthMonitor } from '@/lib/mcp-servers/health-monitor';
@@ -15,6 +17,8 @@ export async function startServer(): Promise<void> {
     await getDb();
     startAuditChainer();
     startHealthMonitor();
+    // Revocations made on other instances (REDIS_URL) close this one's sessions from the start.
+    listenToCluster();
     logger().info(
       { database: settings.DATABASE_URL ? 'postgres' : 'embedded', data_dir: settings.DATA_DIR, public_url: settings.PUBLIC_URL },
       'database ready',
@@ -33,6 +37,8 @@ export async function startServer(): Promise<void> {
         .then(() => shutdownStdioPool())
         .catch(() => {})
         .then(() => closeRateLimiter())
+        .catch(() => {})
+        .then(() => closeClusterBus())
         .catch(() => {})
         .then(() => closeDb())
         .finally(() => process.exit(0));

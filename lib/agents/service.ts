@@ -1,8 +1,7 @@
 // Agents: create, list, read, update, delete and ping. Every Agent constraint of the spec is checked
 // here first, answering 400/409 with the field that breaks it; the table's CHECKs and unique
 // indexes stay as the backstop for races.
-import { forgetVerifiedAgentTokens } from '@/lib/auth/agent-jwt';
-import { closeAgentSessions } from '@/lib/mcp/gateway/sessions';
+import { endAgentAccess } from '@/lib/mcp/gateway/sessions';
 import { and, asc, count, eq, gt, ilike, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { agents, connections, environments, issuedTokens, serviceAccounts, type Agent, type NewAgent } from '@/db/schema';
 import { AppError, invalidInput, notFound } from '@/lib/api/errors';
@@ -275,8 +274,7 @@ export async function createAgent(ctx: OrgCtx, input: CreateAgentInput): Promise
   );
   // Its tokens are checked again at their next use (a new environment invalidates them); disabled,
   // its open MCP sessions end now (the kill switch acts on live connections too).
-  forgetVerifiedAgentTokens(agent.id);
-  if (!agent.enabled) closeAgentSessions(agent.id);
+  await endAgentAccess({ agentId: agent.id, closeSessions: !agent.enabled });
   return toPublicAgent(agent);
 }
 
@@ -344,8 +342,7 @@ export async function updateAgent(
   );
   // Its tokens are checked again at their next use (a new environment invalidates them); disabled,
   // its open MCP sessions end now (the kill switch acts on live connections too).
-  forgetVerifiedAgentTokens(agent.id);
-  if (!agent.enabled) closeAgentSessions(agent.id);
+  await endAgentAccess({ agentId: agent.id, closeSessions: !agent.enabled });
   return toPublicAgent(agent);
 }
 
@@ -374,8 +371,7 @@ export async function deleteAgent(ctx: OrgCtx, agentId: string): Promise<void> {
       data: { name: current.name, slug: current.slug },
     });
   });
-  forgetVerifiedAgentTokens(current.id);
-  closeAgentSessions(current.id);
+  await endAgentAccess({ agentId: current.id, closeSessions: true });
 }
 
 export interface AgentPing {

@@ -1,14 +1,14 @@
 // Agent tokens: issue (the token is shown once), list (never the token), revoke, delete. Signing and
 // verification live in lib/auth/agent-jwt.ts; this file holds the rules around them: who may get a
 // token, for how long, with which scopes. Audit events name the jti, never the token.
-import { closeAgentSessions } from '@/lib/mcp/gateway/sessions';
+import { endAgentAccess } from '@/lib/mcp/gateway/sessions';
 import { and, count, desc, eq, isNotNull, isNull, lte, or } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { issuedTokens, serviceAccounts, type Agent, type IssuedToken, type ServiceAccount } from '@/db/schema';
 import { AppError, invalidInput, notFound } from '@/lib/api/errors';
 import type { PageRequest } from '@/lib/api/pagination';
 import { recordAudit } from '@/lib/audit/record';
-import { forgetVerifiedAgentTokens, signAgentToken } from '@/lib/auth/agent-jwt';
+import { signAgentToken } from '@/lib/auth/agent-jwt';
 import { env } from '@/lib/env';
 import type { OrgCtx } from '@/lib/tenancy/access';
 import { AGENT_TOKEN_SCOPES, type IssueTokenInput } from './schemas';
@@ -187,9 +187,8 @@ export async function revokeAgentToken(ctx: OrgCtx, agentId: string, jti: string
     });
     return revoked;
   });
-  // Open MCP sessions opened with this token end now, not at their next request.
-  forgetVerifiedAgentTokens(agent.id, jti);
-  closeAgentSessions(agent.id, jti);
+  // Open MCP sessions opened with this token end now, not at their next request — on every instance.
+  await endAgentAccess({ agentId: agent.id, jti, closeSessions: true });
   return toPublicToken(token ?? (await getTokenOrThrow(ctx, agent, jti)));
 }
 

@@ -11,7 +11,11 @@ import { AppError } from '@/lib/api/errors';
 import { requestIdOf } from '@/lib/api/request-id';
 import { fieldErrors } from '@/lib/api/validation';
 import type { AgentActor } from '@/lib/auth/context';
+import { getClusterBus } from '@/lib/cluster/bus';
+import { isSessionId, processSseRelay, type RelayedMessage, type SseRelay } from '@/lib/cluster/sse-relay';
+import { env } from '@/lib/env';
 import { executeTool } from '@/lib/executor/execute';
+import { logger } from '@/lib/observability/logger';
 import { agentOf, jsonRpcError, originAllowed, readBody } from './http';
 import { createGatewayServer, GATEWAY_INFO } from './server';
 import { hasRoomFor, sseSessions } from './sessions';
@@ -42,9 +46,20 @@ export async function openSse(req: Request, scope: Scope): Promise<Response> {
   const transport = new WebSseServerTransport({ messagesUrl: `${base(scope)}/messages` });
   const session = { transport, jti: actor.jti, protocolVersion: null as string | null };
   table.add(transport.sessionId, session, { ownerKey: actor.agentId, orgId: actor.orgId });
-  transport.onclose = () => void table.remove(transport.sessionId, actor.agentId);
+  const shared = relay();
+  transport.onclose = () => {
+    table.remove(transport.sessionId, actor.agentId);
+    void shared?.withdraw(transport.sessionId);
+  };
   const server = createGatewayServer({ db: await getDb(), actor, requestId: requestIdOf(req), clientKey: clientKey(req) });
   await server.connect(transport);
+  // Several instances: announced before the client learns the endpoint, so a POST to any
+  // instance finds it. A store that does not answer in time leaves it reachable here only.
+  if (shared) {
+    await shared.announce(transport.sessionId, { agentId: actor.agentId, orgId: actor.orgId, jti: actor.jti });
+    // Closed while being announced (its agent revoked meanwhile): no record may outlive it.
+    if (transport.isClosed) await shared.withdraw(transport.sessionId);
+  }
   return transport.response({ signal: req.signal });
 }
 
@@ -54,19 +69,110 @@ export async function postSseMessage(req: Request, scope: Scope): Promise<Respon
   if (!who.ok) return who.response;
   const id = new URL(req.url).searchParams.get('sessionId') ?? '';
   const session = sseSessions().get(id, who.actor.agentId);
-  if (!session) return jsonRpcError(404, -32001, 'Session not found');
+  if (!session) return relayToHolder(req, id, who.actor);
   const read = await readBody(req);
   if (!read.ok) return read.response;
   const body = read.body;
   // The version the client asked for at initialize decides whether batches are still allowed.
-  if (!Array.isArray(body) && isInitializeRequest(body as JSONRPCMessage)) {
-    session.protocolVersion = String((body as { params: { protocolVersion: unknown } }).params.protocolVersion);
+  const asked = askedProtocolVersion(body);
+  if (asked !== null) {
+    session.protocolVersion = asked;
+    // Recorded for the other instances before the client hears back (they check batches too).
+    await relay()?.noteProtocolVersion(id, asked);
   }
-  if (Array.isArray(body) && (session.protocolVersion ?? '2024-11-05') >= NO_BATCH_FROM) {
-    return jsonRpcError(400, -32600, `JSON-RPC batches are not part of protocol ${NO_BATCH_FROM} and later`);
-  }
+  if (batchRefused(body, session.protocolVersion)) return batchRefusal();
   sseSessions().touch(id, who.actor.agentId);
+  relay()?.touch(id);
   return session.transport.handlePostMessage(req, body);
+}
+
+/** The protocol version an initialize request asks for, else null. */
+function askedProtocolVersion(body: unknown): string | null {
+  if (Array.isArray(body) || !isInitializeRequest(body as JSONRPCMessage)) return null;
+  return String((body as { params: { protocolVersion: unknown } }).params.protocolVersion);
+}
+
+const batchRefused = (body: unknown, protocolVersion: string | null) => Array.isArray(body) && (protocolVersion ?? '2024-11-05') >= NO_BATCH_FROM;
+const batchRefusal = () => jsonRpcError(400, -32600, `JSON-RPC batches are not part of protocol ${NO_BATCH_FROM} and later`);
+
+// ---- Several instances (REDIS_URL): sessions held by another instance (lib/cluster/sse-relay.ts).
+
+/** This process's relay, or null on a single instance (no REDIS_URL): then nothing below runs. */
+const relay = (): SseRelay | null =>
+  processSseRelay(getClusterBus(), { ttlSeconds: Math.ceil(sseSessions().idleTimeoutMs / 1000), deliver: deliverRelayed });
+
+/**
+ * A POST for a session this instance does not hold: sent on to the instance that does, when the
+ * same agent opened it there. Answers as the local path would — 404 for an unknown or foreign
+ * session, the same body and batch refusals, 202 once handed over — and 503 when the shared
+ * store cannot be asked.
+ */
+async function relayToHolder(req: Request, id: string, actor: AgentActor): Promise<Response> {
+  const shared = relay();
+  if (!shared || !isSessionId(id)) return sessionNotFound();
+  let record;
+  try {
+    record = await shared.lookup(id);
+  } catch (error) {
+    return clusterUnavailable(error);
+  }
+  // Ours by the record but not in our table: it ended here a moment ago.
+  if (!record || record.agentId !== actor.agentId || record.instance === shared.instanceId) return sessionNotFound();
+  const read = await readBody(req);
+  if (!read.ok) return read.response;
+  const body = read.body;
+  if (batchRefused(body, record.protocolVersion)) return batchRefusal();
+  const invalid = await refusedByTransport(req, body);
+  if (invalid) return invalid;
+  const asked = askedProtocolVersion(body);
+  if (asked !== null) await shared.noteProtocolVersion(id, asked);
+  const url = new URL(req.url);
+  let delivered: boolean;
+  try {
+    delivered = await shared.forward(id, { agentId: actor.agentId, body, path: url.pathname + url.search });
+  } catch (error) {
+    return clusterUnavailable(error);
+  }
+  if (!delivered) return sessionNotFound();
+  return new Response('Accepted', { status: 202, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+}
+
+/**
+ * What the holder's transport would refuse (media type, empty or oversized batch, not JSON-RPC),
+ * decided here by a transport of our own that is never connected, so the answer is exactly the
+ * transport's — and the holder never receives a message it would have refused.
+ */
+async function refusedByTransport(req: Request, body: unknown): Promise<Response | null> {
+  const probe = new WebSseServerTransport({ messagesUrl: '/', keepAliveMs: 0 });
+  try {
+    const answer = await probe.handlePostMessage(req, body);
+    return answer.status === 202 ? null : answer;
+  } finally {
+    await probe.close();
+  }
+}
+
+/** On the holder: a message POSTed to another instance, handed to the session's transport. */
+function deliverRelayed(sessionId: string, message: RelayedMessage): void {
+  const table = sseSessions();
+  const session = table.get(sessionId, message.agentId);
+  if (!session) return; // ended meanwhile, or not this agent's: the sender's record was stale
+  const asked = askedProtocolVersion(message.body);
+  if (asked !== null) session.protocolVersion = asked;
+  table.touch(sessionId, message.agentId);
+  relay()?.touch(sessionId);
+  // The receiving instance checked the credential and the body; no credential travels with it.
+  const req = new Request(new URL(message.path, env().PUBLIC_URL), { method: 'POST', headers: { 'content-type': 'application/json' } });
+  session.transport.handlePostMessage(req, message.body).catch((error: unknown) => {
+    logger().warn({ err: { message: (error as Error)?.message } }, 'relayed MCP message not delivered');
+  });
+}
+
+const sessionNotFound = () => jsonRpcError(404, -32001, 'Session not found');
+
+function clusterUnavailable(error: unknown): Response {
+  logger().warn({ err: { message: (error as Error)?.message } }, 'MCP session directory unavailable');
+  return jsonRpcError(503, -32000, 'Session directory unavailable; retry shortly', { 'retry-after': '1' });
 }
 
 /** GET …/tools — the agent's view as plain JSON. */
