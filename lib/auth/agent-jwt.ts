@@ -58,8 +58,11 @@ export async function verifyAgentToken(db: Db, token: string): Promise<AgentClai
   const key = createHash('sha256').update(token).digest('base64url');
   const known = verified.get(key);
   if (known && known.until > Date.now() && known.claims.expiresAt.getTime() > Date.now()) return known.claims;
+  const generation = remembered.forgets;
   const claims = await verifyAgentTokenNow(db, token);
-  if (claims) remember(key, claims);
+  // A revocation that landed while this verification read the database must win: what was read
+  // may predate it, so it is used for this request only and not remembered.
+  if (claims && generation === remembered.forgets) remember(key, claims);
   else verified.delete(key);
   return claims;
 }
@@ -72,8 +75,10 @@ const VERIFIED_FOR_MS = 1_000;
 const MAX_REMEMBERED = 10_000;
 // On globalThis: Next bundles server actions (the console's revoke button) apart from the route
 // handlers, and both must see one table, or a console revocation would miss the gateway's copy.
-const g = globalThis as unknown as { __axsVerifiedAgentTokens?: Map<string, { claims: AgentClaims; until: number }> };
-const verified = (g.__axsVerifiedAgentTokens ??= new Map());
+// `forgets` counts forget calls: a verification that saw it change while it ran is not remembered.
+const g = globalThis as unknown as { __axsAgentTokenVerifications?: { entries: Map<string, { claims: AgentClaims; until: number }>; forgets: number } };
+const remembered = (g.__axsAgentTokenVerifications ??= { entries: new Map(), forgets: 0 });
+const verified = remembered.entries;
 
 function remember(key: string, claims: AgentClaims): void {
   verified.delete(key);
@@ -83,6 +88,7 @@ function remember(key: string, claims: AgentClaims): void {
 
 /** Forgets every remembered verification of this agent's tokens (or of one token, by jti). */
 export function forgetVerifiedAgentTokens(agentId: string, jti?: string): void {
+  remembered.forgets++;
   for (const [key, entry] of verified) {
     if (entry.claims.agentId === agentId && (!jti || entry.claims.jti === jti)) verified.delete(key);
   }

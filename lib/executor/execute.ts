@@ -519,7 +519,10 @@ async function callWithTimeout(
     // shared one partitioned by agent (no hooks: its sessions serve many callers).
     const hooks: CallHooks = request.upstream ? { ...(onLog ? { onLog } : {}), ...(relay ? { onServerRequest: relayed } : {}) } : {};
     const pool = request.upstream ?? sharedUpstreamPool();
-    return await pool.use(spec, callTool, { signal, connectTimeoutMs: timeoutMs, hooks, partition: request.upstream ? undefined : agentId });
+    // One session per connection (two connections to one server never share one, so a relayed
+    // request is decided for the right connection), and in the shared pool per agent as well.
+    const partition = request.upstream ? connection.id : `${agentId}:${connection.id}`;
+    return await pool.use(spec, callTool, { signal, connectTimeoutMs: timeoutMs, hooks, partition });
   } catch (error) {
     if (signal.aborted) throw abortedError();
     // A JSON-RPC error answer (unknown tool, bad arguments upstream): the server spoke, and said no.

@@ -96,7 +96,9 @@ async function drain(db: Db, queue: { pending: PendingRun[]; writing: boolean })
             await insertRuns(db, [item]);
             item.done();
           } catch (single) {
-            item.done(single);
+            // The batch may have committed after all (its answer was lost): a run that is already
+            // there is written, not failed.
+            item.done(isDuplicateRun(single) ? undefined : single);
           }
         }
       }
@@ -104,6 +106,12 @@ async function drain(db: Db, queue: { pending: PendingRun[]; writing: boolean })
   } finally {
     queue.writing = false;
   }
+}
+
+function isDuplicateRun(error: unknown): boolean {
+  const cause = (error as { cause?: unknown })?.cause ?? error;
+  const { code, constraint_name: name, constraint } = (cause ?? {}) as { code?: string; constraint_name?: string; constraint?: string };
+  return code === '23505' && (name ?? constraint) === 'runs_pkey';
 }
 
 async function insertRuns(db: Db, batch: PendingRun[]): Promise<void> {
@@ -123,5 +131,10 @@ async function insertRuns(db: Db, batch: PendingRun[]): Promise<void> {
     .with(...ctes)
     .select({ id: runCte.id })
     .from(runCte);
-  if (events.length) for (const org of new Set(batch.map((b) => b.run.organizationId))) afterAuditWrite(org);
+  // Only schedules the chainer; a failure there must not turn written runs into failed ones.
+  try {
+    if (events.length) for (const org of new Set(batch.map((b) => b.run.organizationId))) afterAuditWrite(org);
+  } catch {
+    // the chainer's sweep links them later
+  }
 }

@@ -1,9 +1,10 @@
 // Environments of an organization (development, staging, production …).
 import { and, asc, count, eq } from 'drizzle-orm';
-import { environments, type Environment } from '@/db/schema';
+import { agents, environments, type Environment } from '@/db/schema';
 import { AppError } from '@/lib/api/errors';
 import type { PageRequest } from '@/lib/api/pagination';
 import { changedFields, recordAudit } from '@/lib/audit/record';
+import { endAgentAccess } from '@/lib/mcp/gateway/sessions';
 import { getEnvironmentOrThrow, type OrgCtx } from './access';
 import type { CreateEnvironmentInput, PatchEnvironmentInput } from './schemas';
 
@@ -98,6 +99,11 @@ export async function updateEnvironment(ctx: OrgCtx, envId: string, input: Patch
 /** Deletes an environment and everything that lives in it (agents, tools, connections, runs …). */
 export async function deleteEnvironment(ctx: OrgCtx, envId: string): Promise<void> {
   const current = await getEnvironmentOrThrow(ctx, envId);
+  // Its agents go with it: their open MCP sessions end with the deletion, on every instance.
+  const gone = await ctx.db
+    .select({ id: agents.id })
+    .from(agents)
+    .where(and(eq(agents.organizationId, ctx.orgId), eq(agents.environmentId, current.id)));
   await ctx.db.transaction(async (tx) => {
     await tx.delete(environments).where(and(eq(environments.id, current.id), eq(environments.organizationId, ctx.orgId)));
     await recordAudit(tx, ctx, {
@@ -108,4 +114,5 @@ export async function deleteEnvironment(ctx: OrgCtx, envId: string): Promise<voi
       data: { name: current.name },
     });
   });
+  for (const agent of gone) await endAgentAccess({ agentId: agent.id, closeSessions: true });
 }

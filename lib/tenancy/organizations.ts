@@ -1,11 +1,12 @@
 // Organizations: create (the creator becomes owner), list the caller's, read, rename, delete.
 import { and, count, eq, sql } from 'drizzle-orm';
-import { organizationMemberships, organizations, type Organization } from '@/db/schema';
+import { agents, organizationMemberships, organizations, type Organization } from '@/db/schema';
 import { AppError } from '@/lib/api/errors';
 import type { PageRequest } from '@/lib/api/pagination';
 import { changedFields, recordAudit } from '@/lib/audit/record';
 import type { UserCtx } from '@/lib/auth/context';
 import type { OrgRole } from '@/lib/auth/rbac';
+import { endAgentAccess } from '@/lib/mcp/gateway/sessions';
 import { getOrganizationOrThrow, type OrgCtx } from './access';
 import type { CreateOrganizationInput, PatchOrganizationInput } from './schemas';
 
@@ -96,6 +97,8 @@ export async function updateOrganization(ctx: OrgCtx, input: PatchOrganizationIn
  * deletion itself is recorded in the instance trail.
  */
 export async function deleteOrganization(ctx: OrgCtx): Promise<void> {
+  // Its agents go with it: their open MCP sessions end with the deletion, on every instance.
+  const gone = await ctx.db.select({ id: agents.id }).from(agents).where(eq(agents.organizationId, ctx.orgId));
   await ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .delete(organizations)
@@ -109,6 +112,7 @@ export async function deleteOrganization(ctx: OrgCtx): Promise<void> {
       data: { name: row?.name },
     });
   });
+  for (const agent of gone) await endAgentAccess({ agentId: agent.id, closeSessions: true });
 }
 
 /** Serializes membership changes of one organization (last-owner checks must not race). */

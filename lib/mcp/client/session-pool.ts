@@ -21,6 +21,7 @@ import {
   type ClientCapabilities,
   type Notification,
 } from '@modelcontextprotocol/sdk/types.js';
+import { AppError } from '@/lib/api/errors';
 import { logger } from '@/lib/observability/logger';
 import { CLIENT_INFO, openUpstreamSession, withUpstreamClient, type UpstreamSession, type UpstreamSpec } from './connect';
 
@@ -61,7 +62,10 @@ interface Pooled {
   calls: CallHooks[];
   holds: Set<(n: Notification) => void>;
   lastUsed: number;
+  /** No new calls: taken out of the pool (closed once its last call ended). */
   dead: boolean;
+  timeoutsInARow: number;
+  closing?: boolean;
 }
 
 function keyOf(spec: Extract<UpstreamSpec, { url: string }>, partition: string): string {
@@ -69,16 +73,30 @@ function keyOf(spec: Extract<UpstreamSpec, { url: string }>, partition: string):
   return createHash('sha256').update(JSON.stringify([partition, spec.transport, spec.url, headers])).digest('base64url');
 }
 
-/** A failure after which the session cannot be trusted to work again (not an answer of the server). */
-function breaksSession(error: unknown): boolean {
+/**
+ * A failure that ends the session for every call on it: the connection closed, or the upstream
+ * no longer knows the session. Anything else — an HTTP error answering one POST, a malformed
+ * result, a time-out — is that call's own failure; the calls sharing the session go on.
+ */
+function endsSession(error: unknown): boolean {
   if (error instanceof McpError) return error.code === ErrorCode.ConnectionClosed;
-  return true;
+  return sessionExpired(error);
 }
 
 /** The upstream forgot the session (it restarted, or expired it): nothing was processed, a new session may retry. */
 function sessionExpired(error: unknown): boolean {
   return error instanceof StreamableHTTPError && error.code === 404;
 }
+
+/**
+ * Upstream sessions open in this process, over all pools: each holds a socket (and a stream) to a
+ * tenant's server, so their number is bounded however many clients and connections there are.
+ */
+const live = new Set<object>();
+const MAX_LIVE_SESSIONS = 2_000;
+
+/** Consecutive time-outs after which a session is taken as stuck (its answers no longer arrive). */
+const STUCK_AFTER_TIMEOUTS = 3;
 
 export class UpstreamSessionPool {
   private readonly sessions = new Map<string, Pooled>();
@@ -110,16 +128,20 @@ export class UpstreamSessionPool {
       const hooks = options.hooks ?? {};
       pooled.calls.push(hooks);
       try {
-        return await fn(pooled.session);
+        const result = await fn(pooled.session);
+        pooled.timeoutsInARow = 0;
+        return result;
       } catch (error) {
+        if (error instanceof McpError && error.code === ErrorCode.RequestTimeout && ++pooled.timeoutsInARow >= STUCK_AFTER_TIMEOUTS) this.retire(pooled);
         // A call its caller gave up on is cancelled upstream; the session serves the others on.
-        if (breaksSession(error) && !options.signal?.aborted) this.drop(pooled);
+        else if (endsSession(error) && !options.signal?.aborted) this.retire(pooled);
         if (attempt === 0 && sessionExpired(error) && !options.signal?.aborted) continue;
         throw error;
       } finally {
         const at = pooled.calls.indexOf(hooks);
         if (at >= 0) pooled.calls.splice(at, 1);
         pooled.lastUsed = Date.now();
+        if (pooled.dead && pooled.calls.length === 0 && pooled.holds.size === 0) void this.shut(pooled);
       }
     }
   }
@@ -141,6 +163,7 @@ export class UpstreamSessionPool {
       release: () => {
         pooled.holds.delete(onNotification);
         pooled.lastUsed = Date.now();
+        if (pooled.dead && pooled.calls.length === 0 && pooled.holds.size === 0) void this.shut(pooled);
       },
     };
   }
@@ -172,6 +195,13 @@ export class UpstreamSessionPool {
   }
 
   private async open(key: string, spec: Extract<UpstreamSpec, { url: string }>, options: UseOptions): Promise<Pooled> {
+    this.trim(1);
+    if (this.sessions.size >= this.maxSessions) {
+      throw new AppError('rate_limited', `This client already has ${this.maxSessions} upstream sessions in use; retry when some calls have ended`, { retry_after: 1 });
+    }
+    if (live.size >= MAX_LIVE_SESSIONS) {
+      throw new AppError('unavailable', 'The gateway has too many upstream sessions open; retry shortly', { retry_after: 5 });
+    }
     const client = new Client(CLIENT_INFO, { capabilities: this.capabilities });
     const pooled: Pooled = {
       key,
@@ -181,6 +211,7 @@ export class UpstreamSessionPool {
       holds: new Set(),
       lastUsed: Date.now(),
       dead: false,
+      timeoutsInARow: 0,
     };
     const latest = <K extends keyof CallHooks>(name: K): CallHooks[K] | undefined => {
       for (let i = pooled.calls.length - 1; i >= 0; i--) if (pooled.calls[i]![name]) return pooled.calls[i]![name];
@@ -201,7 +232,19 @@ export class UpstreamSessionPool {
     if (this.capabilities.sampling) client.setRequestHandler(CreateMessageRequestSchema, relay('sampling/createMessage'));
     if (this.capabilities.elicitation) client.setRequestHandler(ElicitRequestSchema, relay('elicitation/create'));
 
-    const opened = await openUpstreamSession(client, spec, { connectTimeoutMs: options.connectTimeoutMs });
+    // A hard deadline on the whole opening: an upstream that sends stream headers and then nothing
+    // would otherwise keep every caller of this key waiting on it.
+    const deadlineMs = options.connectTimeoutMs ?? 15_000;
+    let deadline: NodeJS.Timeout | undefined;
+    const opened = await Promise.race([
+      openUpstreamSession(client, spec, { connectTimeoutMs: deadlineMs }),
+      new Promise<never>((_, reject) => {
+        deadline = setTimeout(() => {
+          void client.close().catch(() => {});
+          reject(new McpError(ErrorCode.RequestTimeout, 'The upstream server did not answer in time'));
+        }, deadlineMs + 1_000);
+      }),
+    ]).finally(() => clearTimeout(deadline));
     pooled.session = opened.session;
     pooled.close = opened.close;
     client.onclose = () => this.drop(pooled);
@@ -210,20 +253,32 @@ export class UpstreamSessionPool {
       throw new McpError(ErrorCode.ConnectionClosed, 'The session is closed');
     }
     this.sessions.set(key, pooled);
-    this.trim();
+    live.add(pooled);
     return pooled;
   }
 
-  /** Forgets a session whose transport failed; calls still on it finish with their own errors. */
+  /** The transport died: forgotten at once, calls still on it end with their own errors. */
   private drop(pooled: Pooled): void {
-    if (pooled.dead) return;
+    this.forget(pooled);
+    void this.shut(pooled);
+  }
+
+  /** No new calls on this session; it is closed when the calls still on it have ended. */
+  private retire(pooled: Pooled): void {
+    this.forget(pooled);
+    if (pooled.calls.length === 0 && pooled.holds.size === 0) void this.shut(pooled);
+  }
+
+  private forget(pooled: Pooled): void {
     pooled.dead = true;
     if (this.sessions.get(pooled.key) === pooled) this.sessions.delete(pooled.key);
-    void this.shut(pooled);
   }
 
   private async shut(pooled: Pooled): Promise<void> {
     pooled.dead = true;
+    if (pooled.closing) return;
+    pooled.closing = true;
+    live.delete(pooled);
     await pooled.close().catch((error: unknown) => logger().debug({ err: error }, 'closing a pooled upstream session failed'));
   }
 
@@ -236,12 +291,12 @@ export class UpstreamSessionPool {
     for (const p of [...this.sessions.values()]) if (this.idle(p, now)) this.drop(p);
   }
 
-  /** Past the cap, the longest-unused sessions without calls or holds go first. */
-  private trim(): void {
-    if (this.sessions.size <= this.maxSessions) return;
+  /** Makes room for `incoming` more sessions under the cap: the longest-unused ones without calls or holds go first. */
+  private trim(incoming: number): void {
+    if (this.sessions.size + incoming <= this.maxSessions) return;
     const unused = [...this.sessions.values()].filter((p) => p.calls.length === 0 && p.holds.size === 0).sort((a, b) => a.lastUsed - b.lastUsed);
     for (const p of unused) {
-      if (this.sessions.size <= this.maxSessions) break;
+      if (this.sessions.size + incoming <= this.maxSessions) break;
       this.drop(p);
     }
   }

@@ -410,3 +410,13 @@ describe('gateway resources, prompts and completion', () => {
     await client.close();
   });
 });
+
+describe('escapesItsPath', () => {
+  it('refuses URIs that could move up a path, and nothing else', async () => {
+    const { escapesItsPath } = await import('./catalog');
+    for (const uri of ['file:///public/../secret', 'file:///public/..%2Fsecret', 'file:///public/%2e%2e/x', 'file:///public/./x', 'test://a/..', 'file:///a\\..\\b', 'x://h/%5C'])
+      expect(escapesItsPath(uri), uri).toBe(true);
+    for (const uri of ['test://static-text', 'test://template/123/data', 'file:///public/a..b', 'https://h/a/b?x=../y', 'file:///x/.hidden', 'test://watched-resource'])
+      expect(escapesItsPath(uri), uri).toBe(false);
+  });
+});

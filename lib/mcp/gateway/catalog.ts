@@ -81,9 +81,13 @@ import type { Decision, DecisionMode, DecisionRequest } from '@/lib/policy/types
  */
 export interface UpstreamAccess {
   /** Runs fn on an initialized session to this upstream (pooled, shared with the session's other calls). */
-  use<T>(spec: UpstreamSpec, fn: (session: UpstreamSession) => Promise<T>, options?: { signal?: AbortSignal }): Promise<T>;
+  use<T>(spec: UpstreamSpec, fn: (session: UpstreamSession) => Promise<T>, options?: { signal?: AbortSignal; partition?: string }): Promise<T>;
   /** Keeps a session to this upstream open until release(); onNotification gets every notification that session receives. */
-  hold(spec: UpstreamSpec, onNotification: (n: { method: string; params?: unknown }) => void): Promise<{ session: UpstreamSession; release: () => void }>;
+  hold(
+    spec: UpstreamSpec,
+    onNotification: (n: { method: string; params?: unknown }) => void,
+    options?: { partition?: string },
+  ): Promise<{ session: UpstreamSession; release: () => void }>;
 }
 
 /** What the handlers need: the database and the agent's verified identity (as the gateway server has it). */
@@ -227,7 +231,8 @@ async function listOne(ctx: CatalogCtx, access: UpstreamAccess, u: Upstream, kin
         }
         return listing;
       },
-      { signal: listSignal },
+      // One session per connection: two connections to the same server never share one.
+      { signal: listSignal, partition: u.id },
     );
   } catch (error) {
     if (signal.aborted) throw error;
@@ -432,7 +437,7 @@ async function callUpstream<T>(
         secrets = session.sensitiveValues;
         return redact(await fn(session), session.sensitiveValues);
       },
-      { signal },
+      { signal, partition: upstream.id },
     );
   } catch (error) {
     throw upstreamCallError(error, secrets, what);
@@ -535,13 +540,17 @@ class Subscriptions {
     let opened: Awaited<ReturnType<UpstreamAccess['hold']>>;
     try {
       const spec = await specOf(this.ctx, upstream);
-      opened = await this.access.hold(spec, (n) => {
-        if (n.method !== 'notifications/resources/updated') return;
-        const params = n.params as Item | undefined;
-        const uri = params?.uri;
-        // Only exactly what this downstream session subscribed to through this connection.
-        if (typeof uri === 'string' && uris.has(uri)) this.onUpdated(upstream, redact(params as { uri: string } & Item, secrets));
-      });
+      opened = await this.access.hold(
+        spec,
+        (n) => {
+          if (n.method !== 'notifications/resources/updated') return;
+          const params = n.params as Item | undefined;
+          const uri = params?.uri;
+          // Only exactly what this downstream session subscribed to through this connection.
+          if (typeof uri === 'string' && uris.has(uri)) this.onUpdated(upstream, redact(params as { uri: string } & Item, secrets));
+        },
+        { partition: upstream.id },
+      );
       secrets = opened.session.sensitiveValues;
     } catch (error) {
       throw upstreamCallError(error, [], 'Could not reach the upstream server of this resource');
@@ -580,6 +589,18 @@ function noCursor(params: { cursor?: string } | undefined): void {
  * Installs resources/*, prompts/* and completion/complete on a gateway session's server (which
  * must advertise resources {subscribe}, prompts and completions). Call close() when the session ends.
  */
+/**
+ * Policies match URIs as text (`resource:docs/file:///public/*`), and an upstream may decode or
+ * normalize what it is given: `file:///public/../secret` or `file:///public/..%2Fsecret` would
+ * pass such a rule and then read outside it. URIs that could move up a path — a `.` or `..`
+ * segment, or an encoded dot, slash or backslash — are refused before any policy is asked.
+ */
+export function escapesItsPath(uri: string): boolean {
+  if (/%(2e|2f|5c)/i.test(uri) || uri.includes('\\')) return true;
+  const path = uri.replace(/^[a-z][a-z0-9+.-]*:(\/\/[^/?#]*)?/i, '').split(/[?#]/)[0]!;
+  return path.split('/').some((segment) => segment === '.' || segment === '..');
+}
+
 export function registerCatalogHandlers(server: Server, ctx: CatalogCtx, access: UpstreamAccess): { close: () => void } {
   const subscriptions = new Subscriptions(ctx, access, (upstream, params) => {
     // Decided again per update: a policy that changed since the subscription stops the updates.
@@ -595,6 +616,9 @@ export function registerCatalogHandlers(server: Server, ctx: CatalogCtx, access:
 
   /** The route of a URI the agent may read now, or the refusal (audited) it gets. */
   const authorizeUri = async (uri: string, extra: Extra, eventType: string): Promise<{ scope: Scope; route: Route }> => {
+    if (escapesItsPath(uri)) {
+      throw new McpError(ErrorCode.InvalidParams, 'Resource URIs with dot segments or encoded separators are not accepted');
+    }
     const scope = await loadScope(ctx);
     if (!scope) throw resourceNotFound(uri);
     const route = await routeUri(ctx, access, scope, uri, extra.signal);

@@ -82,7 +82,10 @@ export function createGatewayServer(ctx: GatewayCtx): Server {
   // This client's upstream sessions: opened on first use (the client's capabilities — what may be
   // offered upstream — are known by then), shared by its concurrent calls, closed with it.
   let pool: UpstreamSessionPool | null = null;
+  let closed = false;
   const upstream = (): UpstreamSessionPool => {
+    // A handler still running when the session ended must not open a pool nobody would close.
+    if (closed) throw new McpError(ErrorCode.ConnectionClosed, 'The session is closed');
     const client = server.getClientCapabilities() ?? {};
     pool ??= new UpstreamSessionPool({
       capabilities: { ...(client.sampling ? { sampling: {} } : {}), ...(client.elicitation ? { elicitation: {} } : {}) },
@@ -90,13 +93,14 @@ export function createGatewayServer(ctx: GatewayCtx): Server {
     return pool;
   };
   const closeUpstream = () => {
+    closed = true;
     void pool?.close();
     pool = null;
   };
   // resources/*, prompts/*, completion/complete: proxied live from the agent's connections (./catalog.ts).
   const catalog = registerCatalogHandlers(server, ctx, {
     use: (spec, fn, options) => upstream().use(spec, fn, options),
-    hold: (spec, onNotification) => upstream().hold(spec, onNotification),
+    hold: (spec, onNotification, options) => upstream().hold(spec, onNotification, options),
   });
   const previousOnClose = server.onclose;
   server.onclose = () => {

@@ -236,4 +236,21 @@ describe('Streamable HTTP endpoint', () => {
     for (let i = 0; i < 40; i++) statuses.push((await raw({ body: initialize, headers: { authorization: `Bearer ${busyToken}` } })).status);
     expect(statuses.every((s) => s === 200)).toBe(true);
   });
+
+  it('deleting the environment or organization of an agent closes its open sessions at once', async () => {
+    const { deleteEnvironment } = await import('@/lib/tenancy/environments');
+    const { deleteOrganization } = await import('@/lib/tenancy/organizations');
+    const { mcpSessions } = await import('./sessions');
+    for (const remove of ['environment', 'organization'] as const) {
+      const other = await makeOrg(undefined, `doomed-${remove}`);
+      const agent = await makeAgent(other);
+      const { token: doomed } = await makeAgentToken(other, agent.id);
+      const opened = await raw({ body: initialize, headers: { authorization: `Bearer ${doomed}` } });
+      const sessionId = opened.headers.get('mcp-session-id')!;
+      expect(mcpSessions().get(sessionId, agent.id)).toBeDefined();
+      if (remove === 'environment') await deleteEnvironment(other.ownerCtx, other.envId);
+      else await deleteOrganization(other.ownerCtx);
+      expect(mcpSessions().get(sessionId, agent.id)).toBeUndefined();
+    }
+  });
 });
