@@ -48,10 +48,15 @@ async function call<T>(api: APIRequestContext, method: 'GET' | 'POST', url: stri
 }
 
 /** The words of a command line as a POSIX shell splits them (plain and single-quoted words, as the page writes them). */
-function shellWords(line: string): string[] {
+/** Words of a POSIX command line: single quotes, and double quotes with $NAME from `env`. */
+function shellWords(line: string, env: Record<string, string> = {}): string[] {
   const words: string[] = [];
-  const pattern = /'((?:[^']|'\\'')*)'|(\S+)/g;
-  for (let m = pattern.exec(line); m; m = pattern.exec(line)) words.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]!);
+  const pattern = /'((?:[^']|'\\'')*)'|"([^"]*)"|(\S+)/g;
+  for (let m = pattern.exec(line); m; m = pattern.exec(line)) {
+    if (m[1] !== undefined) words.push(m[1].replace(/'\\''/g, "'"));
+    else if (m[2] !== undefined) words.push(m[2].replace(/\$([A-Z_][A-Z0-9_]*)/g, (_, name: string) => env[name] ?? ''));
+    else words.push(m[3]!);
+  }
   return words;
 }
 
@@ -165,7 +170,9 @@ test('an operator copies a working Claude Desktop config from the Connect page',
 
   // The copied Inspector command (legacy SSE), when the pinned Inspector is installed here.
   if (fs.existsSync(NODE22) && fs.existsSync(INSPECTOR)) {
-    const words = shellWords(inspectorSse);
+    // As the page says: the token in the environment, never on the command line.
+    expect(inspectorSse).not.toContain(token);
+    const words = shellWords(inspectorSse, { AGENTXSUITE_TOKEN: token });
     expect(words.slice(0, 2)).toEqual(['npx', '@modelcontextprotocol/inspector']);
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'axs-connect-inspector-'));
     try {

@@ -37,7 +37,11 @@ export function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `npx @modelcontextprotocol/inspector --cli …`: lists the agent's tools over SSE or Streamable HTTP. */
+/**
+ * `npx @modelcontextprotocol/inspector --cli …`: lists the agent's tools over SSE or Streamable
+ * HTTP. The token is read from $AGENTXSUITE_TOKEN, never written into the command: a command
+ * line is visible to every process on the machine and kept in shell history.
+ */
 export function inspectorCommand(input: ClientConfigInput, transport: 'sse' | 'http'): string {
   const url = transport === 'sse' ? input.endpoints.sse : input.endpoints.streamable_http;
   return [
@@ -48,11 +52,14 @@ export function inspectorCommand(input: ClientConfigInput, transport: 'sse' | 'h
     '--transport',
     transport,
     '--header',
-    shellWord(`Authorization: Bearer ${tokenOf(input)}`),
+    `"Authorization: Bearer $${TOKEN_VARIABLE}"`,
     '--method',
     'tools/list',
   ].join(' ');
 }
+
+/** The environment variable the Inspector command reads the token from (the bridge's, too). */
+export const TOKEN_VARIABLE = 'AGENTXSUITE_TOKEN';
 
 /** The `mcpServers` entry most HTTP-capable MCP clients take: URL, transport and headers. */
 export function genericClientConfig(input: ClientConfigInput): string {

@@ -157,10 +157,11 @@ describe('client configs', () => {
   });
 
   it('the Inspector commands and the generic config carry URL and header', () => {
+    // The token never goes on a command line: the command reads it from the environment.
     expect(inspectorCommand({ ...input, token: 'eyJ.a.b' }, 'sse')).toBe(
-      "npx @modelcontextprotocol/inspector --cli http://localhost:3000/.well-known/mcp/sse --transport sse --header 'Authorization: Bearer eyJ.a.b' --method tools/list",
+      'npx @modelcontextprotocol/inspector --cli http://localhost:3000/.well-known/mcp/sse --transport sse --header "Authorization: Bearer $AGENTXSUITE_TOKEN" --method tools/list',
     );
-    expect(inspectorCommand(input, 'http')).toContain(`--cli http://localhost:3000/mcp --transport http --header 'Authorization: Bearer ${TOKEN_PLACEHOLDER}'`);
+    expect(inspectorCommand(input, 'http')).toContain('--cli http://localhost:3000/mcp --transport http --header "Authorization: Bearer $AGENTXSUITE_TOKEN"');
     expect(JSON.parse(genericClientConfig({ ...input, token: 't' }))).toEqual({
       mcpServers: { 'support-bot': { transport: 'streamable-http', url: 'http://localhost:3000/mcp', headers: { Authorization: 'Bearer t' } } },
     });

@@ -109,7 +109,10 @@ function ConnectPanelRound({ agentId, config, issue, bridgeExists, onDone }: Pan
         <div className="space-y-2">
           <h3 className="text-sm font-semibold">MCP Inspector</h3>
           <p className="text-sm text-slate-600" id="inspector-note">
-            Lists the agent&apos;s tools from a terminal (the Inspector needs Node.js 22.19 or later). Replace{' '}
+            Lists the agent&apos;s tools from a terminal (the Inspector needs Node.js 22.19 or later). It reads the token
+            from <code className="font-mono text-xs">AGENTXSUITE_TOKEN</code>: set it first without typing it into a command
+            line, e.g. <code className="font-mono text-xs">read -rs AGENTXSUITE_TOKEN &amp;&amp; export AGENTXSUITE_TOKEN</code> and paste the
+            token. Replace{' '}
             <code className="font-mono text-xs">--method tools/list</code> with{' '}
             <code className="font-mono text-xs">--method tools/call --tool-name &lt;name&gt; --tool-arg key=value</code> to call
             one, or drop <code className="font-mono text-xs">--cli</code> for the Inspector&apos;s web UI.
