@@ -259,8 +259,34 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 /** Every connection's lists, in connection-name order; connections that failed are left out. */
+/**
+ * A connection's lists are reused for a second within one client session (per `access`, which is
+ * the session's): a read, a get or a completion right after a list — or many at once — does not
+ * ask every upstream again. Only what upstreams offer is reused; every decision is made afresh,
+ * and a changed connection (its row's updated_at) is asked again at once.
+ */
+const LIST_REUSE_MS = 1_000;
+const recentLists = new WeakMap<UpstreamAccess, Map<string, { until: number; listing: Promise<Listing | null> }>>();
+
+function listOneRecent(ctx: CatalogCtx, access: UpstreamAccess, u: Upstream, kinds: readonly Kind[], signal: AbortSignal): Promise<Listing | null> {
+  let recent = recentLists.get(access);
+  if (!recent) recentLists.set(access, (recent = new Map()));
+  const key = `${u.id}:${u.connection.updatedAt.getTime()}:${u.registration?.updatedAt.getTime() ?? ''}:${kinds.join(',')}`;
+  const now = Date.now();
+  const hit = recent.get(key);
+  if (hit && hit.until > now) return hit.listing;
+  for (const [k, v] of recent) if (v.until <= now) recent.delete(k);
+  const listing = listOne(ctx, access, u, kinds, signal);
+  recent.set(key, { until: now + LIST_REUSE_MS, listing });
+  // A failed listing is not reused: the next request asks again.
+  void listing.then((l) => {
+    if (l === null) recent.delete(key);
+  });
+  return listing;
+}
+
 async function listAll(ctx: CatalogCtx, access: UpstreamAccess, scope: Scope, kinds: readonly Kind[], signal: AbortSignal) {
-  const listings = await mapLimit(scope.upstreams, FAN_OUT, (u) => listOne(ctx, access, u, kinds, signal));
+  const listings = await mapLimit(scope.upstreams, FAN_OUT, (u) => listOneRecent(ctx, access, u, kinds, signal));
   return scope.upstreams.flatMap((upstream, i) => (listings[i] ? [{ upstream, listing: listings[i] }] : []));
 }
 
