@@ -69,8 +69,11 @@ export default async function ConnectClientPage({ params }: { params: Promise<{ 
   const agent = await agentOr404(ctx, agentId);
   const [environment, account] = await Promise.all([getEnvironment(ctx, agent.environment_id), serviceAccountOf(ctx, agent)]);
   const endpoints = agentEndpoints(agent);
-  const bridgePath = bridgeScriptPath();
   const canTokens = can(ctx.role, 'token.manage');
+  // Where the server is installed is shown to those who can issue tokens (they paste the config);
+  // other members see a placeholder path.
+  const installedBridge = bridgeScriptPath();
+  const bridgePath = canTokens ? installedBridge : '/path/to/agentxsuite/bin/agentxsuite-bridge.mjs';
   const obstacle = tokenObstacle(canTokens, agent, account);
   const lifetimes = tokenLifetimes();
   const agentHref = `/orgs/${ctx.orgId}/agents/${agent.id}`;
@@ -127,7 +130,7 @@ export default async function ConnectClientPage({ params }: { params: Promise<{ 
       <ConnectPanel
         agentId={agent.id}
         config={{ name: agent.slug, endpoints, bridgePath }}
-        bridgeExists={fs.existsSync(bridgePath)}
+        bridgeExists={fs.existsSync(installedBridge)}
         issue={
           obstacle
             ? { obstacle }
