@@ -145,6 +145,20 @@ describe('UpstreamSessionPool', () => {
     expect(held).toHaveLength(1);
   });
 
+  it('tells holders when their session ends under them, and a hold after that gets a new session', async () => {
+    const p = pool();
+    let ended = 0;
+    await p.hold(spec, () => {}, { onEnded: () => ended++ });
+    upstream.forgetSessions();
+    // The next call meets the 404, retires the session (its holder is told) and retries on a new one.
+    expect((await echo(p, 'again')).content).toEqual([{ type: 'text', text: 'echo: again' }]);
+    await expect.poll(() => ended).toBe(1);
+    const before = upstream.sessionsOpened();
+    const { session } = await p.hold(spec, () => {});
+    expect(await session.client.ping()).toEqual({});
+    expect(upstream.sessionsOpened() - before).toBe(0);
+  });
+
   it('closes sessions that stay idle, keeps held ones', async () => {
     const p = pool({ idleMs: 1_000 });
     await echo(p, 'x');

@@ -60,7 +60,8 @@ interface Pooled {
   close: () => Promise<void>;
   /** Calls in flight, in start order: the latest one receives logs and server requests. */
   calls: CallHooks[];
-  holds: Set<(n: Notification) => void>;
+  /** Holders: their notification handler, and what to call when the session ends under them. */
+  holds: Map<(n: Notification) => void, (() => void) | undefined>;
   lastUsed: number;
   /** No new calls: taken out of the pool (closed once its last call ended). */
   dead: boolean;
@@ -141,23 +142,25 @@ export class UpstreamSessionPool {
         const at = pooled.calls.indexOf(hooks);
         if (at >= 0) pooled.calls.splice(at, 1);
         pooled.lastUsed = Date.now();
-        if (pooled.dead && pooled.calls.length === 0 && pooled.holds.size === 0) void this.shut(pooled);
+        if (pooled.dead && pooled.calls.length === 0) void this.shut(pooled);
       }
     }
   }
 
   /**
    * Keeps a session to `spec` open (not idle-closed) until release(); `onNotification` receives
-   * every notification the upstream sends on it (e.g. notifications/resources/updated).
+   * every notification the upstream sends on it (e.g. notifications/resources/updated), and
+   * `onEnded` is called if the session ends first (the upstream went away or forgot it) — the
+   * holder then holds a new one if it still needs it.
    */
   async hold(
     spec: UpstreamSpec,
     onNotification: (n: { method: string; params?: unknown }) => void,
-    options: Pick<UseOptions, 'partition' | 'connectTimeoutMs'> = {},
+    options: Pick<UseOptions, 'partition' | 'connectTimeoutMs'> & { onEnded?: () => void } = {},
   ): Promise<{ session: UpstreamSession; release: () => void }> {
     if (spec.transport === 'stdio') throw new McpError(ErrorCode.InvalidRequest, 'Subscriptions are not relayed from a shared stdio server');
     const pooled = await this.acquire(spec, options);
-    pooled.holds.add(onNotification);
+    pooled.holds.set(onNotification, options.onEnded);
     return {
       session: pooled.session,
       release: () => {
@@ -208,7 +211,7 @@ export class UpstreamSessionPool {
       session: undefined as unknown as UpstreamSession,
       close: async () => {},
       calls: [],
-      holds: new Set(),
+      holds: new Map(),
       lastUsed: Date.now(),
       dead: false,
       timeoutsInARow: 0,
@@ -219,10 +222,10 @@ export class UpstreamSessionPool {
     };
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
       latest('onLog')?.(n.params);
-      for (const h of pooled.holds) h(n);
+      for (const h of pooled.holds.keys()) h(n);
     });
     client.fallbackNotificationHandler = async (n) => {
-      for (const h of pooled.holds) h(n);
+      for (const h of pooled.holds.keys()) h(n);
     };
     const relay = (method: 'sampling/createMessage' | 'elicitation/create') => async (req: { params: unknown }, extra: { signal: AbortSignal }) => {
       const handler = latest('onServerRequest');
@@ -263,10 +266,10 @@ export class UpstreamSessionPool {
     void this.shut(pooled);
   }
 
-  /** No new calls on this session; it is closed when the calls still on it have ended. */
+  /** No new calls on this session; it is closed when the calls still on it have ended (its holders are told). */
   private retire(pooled: Pooled): void {
     this.forget(pooled);
-    if (pooled.calls.length === 0 && pooled.holds.size === 0) void this.shut(pooled);
+    if (pooled.calls.length === 0) void this.shut(pooled);
   }
 
   private forget(pooled: Pooled): void {
@@ -279,6 +282,10 @@ export class UpstreamSessionPool {
     if (pooled.closing) return;
     pooled.closing = true;
     live.delete(pooled);
+    const ended = [...pooled.holds.values()];
+    pooled.holds.clear();
+    // Holders learn the session is gone (unless the pool itself is closing: its owner is too).
+    if (!this.closed) for (const onEnded of ended) onEnded?.();
     await pooled.close().catch((error: unknown) => logger().debug({ err: error }, 'closing a pooled upstream session failed'));
   }
 

@@ -86,7 +86,7 @@ export interface UpstreamAccess {
   hold(
     spec: UpstreamSpec,
     onNotification: (n: { method: string; params?: unknown }) => void,
-    options?: { partition?: string },
+    options?: { partition?: string; onEnded?: () => void },
   ): Promise<{ session: UpstreamSession; release: () => void }>;
 }
 
@@ -575,7 +575,7 @@ class Subscriptions {
           // Only exactly what this downstream session subscribed to through this connection.
           if (typeof uri === 'string' && uris.has(uri)) this.onUpdated(upstream, redact(params as { uri: string } & Item, secrets));
         },
-        { partition: upstream.id },
+        { partition: upstream.id, onEnded: () => this.ended(upstream, uris) },
       );
       secrets = opened.session.sensitiveValues;
     } catch (error) {
@@ -588,6 +588,25 @@ class Subscriptions {
       throw new McpError(ErrorCode.ConnectionClosed, 'The session is closed');
     }
     return held;
+  }
+
+  /**
+   * The held upstream session ended under its subscriptions (the upstream restarted, or forgot
+   * the session): it is forgotten, and its URIs are subscribed again on a new one — each update
+   * forwarded from it is still decided afresh.
+   */
+  private ended(upstream: Upstream, uris: Set<string>): void {
+    if (this.closed) return;
+    const lost = [...uris];
+    uris.clear();
+    this.byConnection.delete(upstream.id);
+    for (const uri of lost) if (this.uris.get(uri) === upstream.id) this.uris.delete(uri);
+    logger().info({ connection_id: upstream.id, subscriptions: lost.length }, 'a held upstream session ended; subscribing again');
+    for (const uri of lost) {
+      this.subscribe(upstream, uri, AbortSignal.timeout(15_000)).catch((error: unknown) =>
+        logger().warn({ err: error, connection_id: upstream.id }, 'could not subscribe again after the upstream session ended'),
+      );
+    }
   }
 
   private drop(connectionId: string, held: Held): void {
