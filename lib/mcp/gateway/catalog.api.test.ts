@@ -22,7 +22,7 @@ import * as route from '@/app/mcp/route';
 import { getDb } from '@/db/client';
 import { auditEvents } from '@/db/schema';
 import { createConnectionSchema } from '@/lib/connections/schemas';
-import { createConnection } from '@/lib/connections/service';
+import { createConnection, updateConnection } from '@/lib/connections/service';
 import { resetEnvCache } from '@/lib/env';
 import { addRuleSchema, createPolicySchema } from '@/lib/policy/schemas';
 import { addRule, createPolicy, deletePolicy } from '@/lib/policy/service';
@@ -163,6 +163,8 @@ async function startCounter() {
   };
 }
 
+let confId: string;
+
 beforeAll(async () => {
   process.env.UPSTREAM_ALLOW_PRIVATE = 'true';
   resetEnvCache();
@@ -170,7 +172,7 @@ beforeAll(async () => {
   org = await makeOrg(undefined, 'catalog');
   const conn = (name: string, endpoint: string, environmentId = org.envId, o = org) =>
     createConnection(o.ownerCtx, createConnectionSchema.parse({ environment_id: environmentId, name, endpoint }));
-  await conn('conf', confA.url);
+  confId = (await conn('conf', confA.url)).id;
   await conn('conf2', confB.url);
   await conn('dead', 'http://127.0.0.1:9/mcp');
   await conn('paged', paged.url);
@@ -369,6 +371,18 @@ describe('gateway resources, prompts and completion', () => {
       return updates.length > 0;
     });
     expect(updates[0]).toEqual({ uri: WATCHED_URI });
+
+    // A connection disabled since the subscription forwards nothing more; enabled again, it does.
+    await updateConnection(org.ownerCtx, confId, { enabled: false });
+    const before = updates.length;
+    expect(await confA.updateWatchedResource()).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(updates.length).toBe(before);
+    await updateConnection(org.ownerCtx, confId, { enabled: true });
+    await until(async () => {
+      await confA.updateWatchedResource();
+      return updates.length > before;
+    });
 
     await client.unsubscribeResource({ uri: WATCHED_URI });
     expect(await confA.updateWatchedResource()).toBe(0);

@@ -652,6 +652,10 @@ export function registerCatalogHandlers(server: Server, ctx: CatalogCtx, access:
     void loadScope(ctx)
       .then(async (scope) => {
         if (!scope) return;
+        // The connection must still be one of the agent's (enabled, in its environment) under the
+        // same name the policy is decided on.
+        const current = scope.upstreams.find((u) => u.id === upstream.id);
+        if (!current || current.name !== upstream.name) return;
         const decision = decideOn(scope, 'resource.read', resourceTarget(upstream, params.uri), 'call', { uri: params.uri });
         if (decision.decision !== 'allow') return;
         await server.sendResourceUpdated(params as { uri: string });
