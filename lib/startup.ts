@@ -5,7 +5,7 @@ import { closeDb, getDb } from '@/db/client';
 import { startAuditChainer } from '@/lib/audit/chain';
 import { closeClusterBus } from '@/lib/cluster/bus';
 import { env } from '@/lib/env';
-import { listenToCluster } from '@/lib/mcp/gateway/sessions';
+import { listenToCluster, startSessionRecheck } from '@/lib/mcp/gateway/sessions';
 import { shutdownStdioPool } from '@/lib/mcp/stdio/pool';
 import { closeRateLimiter } from '@/lib/ratelimit';
 import { startHealthMonitor, stopHealthMonitor } from '@/lib/mcp-servers/health-monitor';
@@ -19,6 +19,8 @@ export async function startServer(): Promise<void> {
     startHealthMonitor();
     // Revocations made on other instances (REDIS_URL) close this one's sessions from the start.
     listenToCluster();
+    // And every minute, sessions whose token was revoked or expired unheard are closed.
+    startSessionRecheck();
     logger().info(
       { database: settings.DATABASE_URL ? 'postgres' : 'embedded', data_dir: settings.DATA_DIR, public_url: settings.PUBLIC_URL },
       'database ready',

@@ -161,6 +161,11 @@ export class SessionTable<T> {
     return entry && entry.ownerKey === ownerKey ? entry : undefined;
   }
 
+  /** Every live session (a snapshot). */
+  list(): Readonly<SessionEntry<T>>[] {
+    return [...this.entries.values()];
+  }
+
   /** Marks the session as used now; false when unknown or foreign. */
   touch(id: string, ownerKey: string): boolean {
     const entry = this.entries.get(id);

@@ -3,7 +3,11 @@
 // (lib/agents calls endAgentAccess), without importing the MCP server itself. With REDIS_URL the
 // other instances are told too (lib/cluster/agent-access.ts) and close theirs.
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { and, gt, inArray, isNull, eq } from 'drizzle-orm';
+import { getDb, type Db } from '@/db/client';
+import { agents, issuedTokens } from '@/db/schema';
 import { forgetVerifiedAgentTokens } from '@/lib/auth/agent-jwt';
+import { logger } from '@/lib/observability/logger';
 import { listenForAgentAccessEnded, publishAgentAccessEnded, type AgentAccessEnded } from '@/lib/cluster/agent-access';
 import { getClusterBus, type ClusterBus } from '@/lib/cluster/bus';
 import { SessionTable } from './session-table';
@@ -98,4 +102,51 @@ export function resetGatewaySessions(): void {
   g.__axsMcpSessions = undefined;
   s.__axsSseSessions?.close();
   s.__axsSseSessions = undefined;
+}
+
+/**
+ * Closes the sessions whose credential no longer holds — token revoked or expired, agent disabled
+ * or gone — however this instance failed to hear of it (a revocation published while its Redis
+ * subscriber was down, a token that simply expired under an open stream). Requests are checked
+ * one by one anyway; this ends the open streams. Returns how many sessions it closed.
+ */
+export async function recheckSessions(db: Db): Promise<number> {
+  const live = [...(g.__axsMcpSessions?.list() ?? []), ...(s.__axsSseSessions?.list() ?? [])];
+  if (!live.length) return 0;
+  const jtis = [...new Set(live.flatMap((e) => (e.value.jti ? [e.value.jti] : [])))];
+  const agentIds = [...new Set(live.map((e) => e.ownerKey))];
+  const [validTokens, enabledAgents] = await Promise.all([
+    jtis.length
+      ? db
+          .select({ jti: issuedTokens.jti })
+          .from(issuedTokens)
+          .innerJoin(agents, eq(agents.id, issuedTokens.agentId))
+          .where(and(inArray(issuedTokens.jti, jtis), isNull(issuedTokens.revokedAt), gt(issuedTokens.expiresAt, new Date()), eq(agents.enabled, true)))
+      : Promise.resolve([]),
+    db
+      .select({ id: agents.id })
+      .from(agents)
+      .where(and(inArray(agents.id, agentIds), eq(agents.enabled, true))),
+  ]);
+  const valid = new Set(validTokens.map((t) => t.jti));
+  const enabled = new Set(enabledAgents.map((a) => a.id));
+  const stale = (e: { ownerKey: string; value: { jti: string | null } }) => !enabled.has(e.ownerKey) || (e.value.jti !== null && !valid.has(e.value.jti));
+  const closed = (g.__axsMcpSessions?.removeWhere(stale) ?? 0) + (s.__axsSseSessions?.removeWhere(stale) ?? 0);
+  if (closed) logger().info({ closed }, 'closed MCP sessions whose credential no longer holds');
+  return closed;
+}
+
+const RECHECK = Symbol.for('agentxsuite.gateway.sessionRecheck');
+const RECHECK_EVERY_MS = 60_000;
+
+/** Runs recheckSessions every minute in this process (start-up calls it; once per process). */
+export function startSessionRecheck(): void {
+  const holder = globalThis as unknown as { [RECHECK]?: NodeJS.Timeout };
+  if (holder[RECHECK]) return;
+  holder[RECHECK] = setInterval(() => {
+    void getDb()
+      .then((db) => recheckSessions(db))
+      .catch((error: unknown) => logger().warn({ err: error }, 'checking open MCP sessions failed; the next round retries'));
+  }, RECHECK_EVERY_MS);
+  holder[RECHECK].unref();
 }

@@ -253,4 +253,24 @@ describe('Streamable HTTP endpoint', () => {
       expect(mcpSessions().get(sessionId, agent.id)).toBeUndefined();
     }
   });
+
+  it('a periodic check closes sessions whose token was revoked or expired without this instance hearing of it', async () => {
+    const { issuedTokens } = await import('@/db/schema');
+    const { mcpSessions, recheckSessions } = await import('./sessions');
+    const db = await getDb();
+    const open = async () => {
+      const issued = await makeAgentToken(org, agentId);
+      const res = await raw({ body: initialize, headers: { authorization: `Bearer ${issued.token}` } });
+      return { jti: issued.jti, sessionId: res.headers.get('mcp-session-id')! };
+    };
+    const [kept, revoked, expired] = [await open(), await open(), await open()];
+    // Behind the services' backs, as if the revocation had happened on another instance unheard.
+    await db.update(issuedTokens).set({ revokedAt: new Date() }).where(eq(issuedTokens.jti, revoked.jti));
+    await db.update(issuedTokens).set({ expiresAt: new Date(Date.now() - 1_000) }).where(eq(issuedTokens.jti, expired.jti));
+    expect(mcpSessions().get(revoked.sessionId, agentId)).toBeDefined();
+    expect(await recheckSessions(db)).toBeGreaterThanOrEqual(2);
+    expect(mcpSessions().get(revoked.sessionId, agentId)).toBeUndefined();
+    expect(mcpSessions().get(expired.sessionId, agentId)).toBeUndefined();
+    expect(mcpSessions().get(kept.sessionId, agentId)).toBeDefined();
+  });
 });
