@@ -509,6 +509,10 @@ class Subscriptions {
     this.uris.set(uri, upstream.id);
   }
 
+  has(uri: string): boolean {
+    return this.uris.has(uri);
+  }
+
   async unsubscribe(uri: string, signal: AbortSignal): Promise<void> {
     const connectionId = this.uris.get(uri);
     if (!connectionId) return;
@@ -658,6 +662,8 @@ export function registerCatalogHandlers(server: Server, ctx: CatalogCtx, access:
         if (!current || current.name !== upstream.name) return;
         const decision = decideOn(scope, 'resource.read', resourceTarget(upstream, params.uri), 'call', { uri: params.uri });
         if (decision.decision !== 'allow') return;
+        // Unsubscribed while this update was being decided: it is not forwarded.
+        if (!subscriptions.has(params.uri)) return;
         await server.sendResourceUpdated(params as { uri: string });
       })
       .catch((error: unknown) => logger().debug({ err: error }, 'could not forward a resource update'));
