@@ -16,12 +16,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
+
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import postgres from 'postgres';
+import { freePort } from '@/test/helpers/net';
 import { startServerEverythingHttp } from '@/test/helpers/server-everything';
 
 const MCP_PROXY = 'mcp-proxy@6.7.19';
@@ -37,16 +38,6 @@ const skipProxy = args.includes('--skip-proxy');
 const upstreamKind = opt('upstream', 'lean');
 const CONCURRENCY = [1, 16];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(url: string, timeoutMs: number, ok = (s: number) => s < 500): Promise<void> {
   const end = Date.now() + timeoutMs;

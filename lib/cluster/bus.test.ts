@@ -4,8 +4,8 @@
 // subscriber comes back with its channels after an outage — through a TCP proxy of our own, never
 // by stopping the machine's Redis. The in-process bus (no REDIS_URL) keeps the same API.
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import { startTcpProxy } from '@/test/helpers/net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_REDIS_URL, deleteKeysWithPrefix, describeWithRedis } from '@/lib/ratelimit/test-redis';
 import { ClusterUnavailable, LocalClusterBus, RedisClusterBus, type BusMessage } from './bus';
@@ -109,7 +109,7 @@ await describeWithRedis('RedisClusterBus', () => {
   });
 
   it('fails within about a second while Redis is gone, without crashing, and hears its channels again once it is back', async () => {
-    const proxy = await startProxy(new URL(TEST_REDIS_URL));
+    const proxy = await startTcpProxy(new URL(TEST_REDIS_URL));
     const viaProxy = bus({ url: proxy.url });
     const direct = bus();
     const channel = `${prefix}ch:${randomUUID()}`;
@@ -194,29 +194,3 @@ describe('LocalClusterBus (no REDIS_URL)', () => {
     expect(await b.getJson('k')).toBeNull();
   });
 });
-
-/** A TCP forwarder to Redis that can be stopped (cutting every connection) and started again. */
-async function startProxy(target: URL) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 6379), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-    start: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
-  };
-}

@@ -2,8 +2,8 @@
 // by separate clients (as by separate instances), expiry of idle keys, and failing fast and closed
 // when Redis is unreachable, silent or goes away — through a TCP proxy of our own, never by
 // stopping the machine's Redis.
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import { startTcpProxy } from '@/test/helpers/net';
 import Redis from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeRateLimiterContract } from './contract';
@@ -83,7 +83,7 @@ await describeWithRedis('RedisRateLimiter', () => {
   });
 
   it('fails fast and closed while Redis is away, and recovers when it is back', async () => {
-    const proxy = await startProxy(new URL(TEST_REDIS_URL));
+    const proxy = await startTcpProxy(new URL(TEST_REDIS_URL));
     const viaProxy = limiter({ url: proxy.url });
     expect((await viaProxy.consume('outage', rule)).allowed).toBe(true);
 
@@ -130,29 +130,3 @@ describe('RedisRateLimiter without a Redis', () => {
     }
   });
 });
-
-/** A TCP forwarder to Redis that can be stopped (cutting every connection) and started again. */
-async function startProxy(target: URL) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 6379), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-    start: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
-  };
-}

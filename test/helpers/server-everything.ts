@@ -2,7 +2,7 @@
 // tests that need an upstream with its real tools: started on a free local port in its own
 // process group, and stopped with that whole group, waiting until it is gone.
 import { spawn } from 'node:child_process';
-import net from 'node:net';
+import { freePort } from './net';
 import path from 'node:path';
 
 export interface ServerEverythingHttp {
@@ -17,17 +17,6 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 const READY = /listening on port/i;
 
-/** A port nothing listens on right now (the kernel's pick for port 0, released again). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const alive = (pid: number) => {
   try {
