@@ -9,14 +9,7 @@
 // on the timeline why a call did not happen. Refusals throw AppError with the run id in details;
 // a completed call (even one the tool itself reports as an error, isError) returns its content
 // in MCP shape, redacted of every credential sent upstream and capped in size.
-import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ErrorCode,
-  LoggingMessageNotificationSchema,
-  McpError,
-  type ClientCapabilities,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { AppError, notFound } from '@/lib/api/errors';
 import { auditRow, type AuditInput } from '@/lib/audit/record';
 import type { Ctx } from '@/lib/auth/context';
@@ -24,8 +17,8 @@ import { upstreamSpecOf } from '@/lib/connections/upstream';
 import { env } from '@/lib/env';
 import { logger } from '@/lib/observability/logger';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { upstreamFailure, withUpstreamClient } from '@/lib/mcp/client/connect';
-import { sharedUpstreamPool, type CallHooks, type UpstreamSessionPool } from '@/lib/mcp/client/session-pool';
+import { upstreamFailure } from '@/lib/mcp/client/connect';
+import { sharedUpstreamPool, UpstreamSessionPool, type CallHooks } from '@/lib/mcp/client/session-pool';
 import { decide } from '@/lib/policy/engine';
 import { compiledPoliciesFor } from '@/lib/policy/store';
 import type { Decision } from '@/lib/policy/types';
@@ -385,6 +378,11 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
   };
 }
 
+/** What a caller that relays server requests lets the upstream ask for (both unless told). */
+function relayOffers(relay: ExecuteRequest['relay']): ClientCapabilities {
+  return { ...(relay?.sampling !== false ? { sampling: {} } : {}), ...(relay?.elicitation !== false ? { elicitation: {} } : {}) };
+}
+
 /** Facts every run event carries: both identities when a user acts for the agent. */
 function runFacts(log: RunLog, request: ExecuteRequest): Record<string, unknown> {
   return {
@@ -504,25 +502,19 @@ async function callWithTimeout(
     };
     const onLog = request.onLog && ((params: { level: string; logger?: string; data?: unknown }) => request.onLog!(redact(params, sent)));
 
-    if (!request.upstream && relay) {
-      // A caller that relays server requests without its own pool: a session of its own for this call.
-      const offers = { sampling: request.relay?.sampling !== false, elicitation: request.relay?.elicitation !== false };
-      const capabilities: ClientCapabilities = { ...(offers.sampling ? { sampling: {} } : {}), ...(offers.elicitation ? { elicitation: {} } : {}) };
-      const onClient = (client: Client) => {
-        if (onLog) client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => onLog(n.params));
-        if (offers.sampling) client.setRequestHandler(CreateMessageRequestSchema, (req, extra) => relayed('sampling/createMessage', req.params, extra.signal) as never);
-        if (offers.elicitation) client.setRequestHandler(ElicitRequestSchema, (req, extra) => relayed('elicitation/create', req.params, extra.signal) as never);
-      };
-      return await withUpstreamClient(spec, callTool, { signal, connectTimeoutMs: timeoutMs, capabilities, onClient });
+    // The caller's own pool (hooks route logs and server requests to this call); for a caller that
+    // relays without one, a pool of this call's own; else the shared pool, partitioned by agent
+    // (no hooks: its sessions serve many callers). One session per connection in every case, so a
+    // relayed request is decided for the right connection.
+    const own = request.upstream ?? (relay ? new UpstreamSessionPool({ capabilities: relayOffers(request.relay) }) : null);
+    const hooks: CallHooks = own ? { ...(onLog ? { onLog } : {}), ...(relay ? { onServerRequest: relayed } : {}) } : {};
+    const pool = own ?? sharedUpstreamPool();
+    const partition = own ? connection.id : `${agentId}:${connection.id}`;
+    try {
+      return await pool.use(spec, callTool, { signal, connectTimeoutMs: timeoutMs, hooks, partition });
+    } finally {
+      if (own && own !== request.upstream) await own.close();
     }
-    // Pooled: the caller's own pool (hooks route logs and server requests to this call), or the
-    // shared one partitioned by agent (no hooks: its sessions serve many callers).
-    const hooks: CallHooks = request.upstream ? { ...(onLog ? { onLog } : {}), ...(relay ? { onServerRequest: relayed } : {}) } : {};
-    const pool = request.upstream ?? sharedUpstreamPool();
-    // One session per connection (two connections to one server never share one, so a relayed
-    // request is decided for the right connection), and in the shared pool per agent as well.
-    const partition = request.upstream ? connection.id : `${agentId}:${connection.id}`;
-    return await pool.use(spec, callTool, { signal, connectTimeoutMs: timeoutMs, hooks, partition });
   } catch (error) {
     if (signal.aborted) throw abortedError();
     // A JSON-RPC error answer (unknown tool, bad arguments upstream): the server spoke, and said no.

@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, McpError, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '@/lib/api/errors';
 import { guardedFetch, upstreamErrorOf } from '../guarded-fetch';
 import { withStdioClient, type StdioServerSpec } from '../stdio/pool';
@@ -22,10 +22,6 @@ export interface UpstreamOptions {
   /** Time for connect + initialize. */
   connectTimeoutMs?: number;
   signal?: AbortSignal;
-  /** What the gateway offers the upstream at initialize (network upstreams: a session per call). */
-  capabilities?: ClientCapabilities;
-  /** Installs handlers (notifications, server-to-client requests) before initialize; network upstreams only. */
-  onClient?: (client: Client) => void;
 }
 
 function networkTransport(spec: Extract<UpstreamSpec, { url: string }>): Transport {
@@ -141,8 +137,8 @@ export async function withUpstreamClient<T>(spec: UpstreamSpec, fn: (session: Up
       throw upstreamFailure(error);
     });
   }
-  const client = new Client(CLIENT_INFO, { capabilities: options.capabilities ?? {} });
-  options.onClient?.(client);
+  // Offers the upstream nothing: calls that relay server requests use a pool (./session-pool.ts).
+  const client = new Client(CLIENT_INFO, { capabilities: {} });
   const { session, close } = await openUpstreamSession(client, spec, options);
   try {
     return await fn(session);
