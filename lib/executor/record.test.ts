@@ -51,3 +51,76 @@ describe('writeRun', () => {
     expect(await db.select({ id: runs.id }).from(runs).where(inArray(runs.id, ids))).toHaveLength(4);
   });
 });
+
+describe('writeRun stores every field as given', () => {
+  it('reads back the run, its steps and events exactly (dates, JSON, nulls, a NUL replaced)', async () => {
+    const db = await getDb();
+    const id = newRunId();
+    const started = new Date('2026-01-02T03:04:05.678Z');
+    const ended = new Date('2026-01-02T03:04:06.789Z');
+    const ruleId = randomUUID();
+    await writeRun(
+      db,
+      {
+        id,
+        organizationId: org.id,
+        environmentId: org.envId,
+        agentId,
+        toolId: null,
+        userId: org.owner.id,
+        status: 'failed',
+        target: 'tool:conn/echo',
+        via: 'mcp',
+        startedAt: started,
+        endedAt: ended,
+        durationMs: 1111,
+        inputJson: { text: 'a\u0000b', nested: { n: [1, 2.5, null, true] } },
+        outputJson: { content: [{ type: 'text', text: 'é ✓' }], isError: true, truncated: false },
+        errorText: 'The tool reported an error (isError)',
+      },
+      [
+        { stepType: 'resolve', message: 'Resolved', details: { target: 'tool:conn/echo' }, at: started, durationMs: 3 },
+        { stepType: 'upstream', message: 'The tool answered', at: ended, durationMs: null },
+      ],
+      [
+        auditRow(org.ownerCtx, { organizationId: org.id, action: 'run.fail', eventType: 'run_failed_tool_error', target: 'tool:conn/echo', decision: 'deny', ruleId, data: { run_id: id }, at: ended }),
+      ],
+    );
+    const [run] = await db.select().from(runs).where(inArray(runs.id, [id]));
+    expect(run).toMatchObject({
+      organizationId: org.id,
+      environmentId: org.envId,
+      agentId,
+      toolId: null,
+      userId: org.owner.id,
+      status: 'failed',
+      target: 'tool:conn/echo',
+      via: 'mcp',
+      startedAt: started,
+      endedAt: ended,
+      durationMs: 1111,
+      inputJson: { text: 'a\uFFFDb', nested: { n: [1, 2.5, null, true] } },
+      outputJson: { content: [{ type: 'text', text: 'é ✓' }], isError: true, truncated: false },
+      errorText: 'The tool reported an error (isError)',
+      inputTokens: 0,
+      cost: null,
+    });
+    const steps = await db.select().from(runSteps).where(inArray(runSteps.runId, [id])).orderBy(runSteps.timestamp);
+    expect(steps.map((s) => [s.stepType, s.message, s.details, s.timestamp.toISOString(), s.durationMs])).toEqual([
+      ['resolve', 'Resolved', { target: 'tool:conn/echo' }, started.toISOString(), 3],
+      ['upstream', 'The tool answered', {}, ended.toISOString(), null],
+    ]);
+    const [event] = await db.select().from(auditEvents).where(inArray(auditEvents.eventType, ['run_failed_tool_error']));
+    expect(event).toMatchObject({
+      organizationId: org.id,
+      action: 'run.fail',
+      target: 'tool:conn/echo',
+      decision: 'deny',
+      ruleId,
+      subject: `user:${org.owner.id}`,
+      eventData: { run_id: id },
+      ts: ended,
+    });
+    expect(event!.context).toMatchObject({ request_id: org.ownerCtx.requestId });
+  });
+});
