@@ -1,12 +1,7 @@
 import type { NextConfig } from 'next';
+import { SECURITY_HEADERS } from './lib/http/security-headers';
 
-const securityHeaders = [
-  // No page of ours may be framed (clickjacking); no content-type guessing.
-  { key: 'Content-Security-Policy', value: "frame-ancestors 'none'" },
-  { key: 'X-Frame-Options', value: 'DENY' },
-  { key: 'X-Content-Type-Options', value: 'nosniff' },
-  { key: 'Referrer-Policy', value: 'same-origin' },
-];
+const securityHeaders = Object.entries(SECURITY_HEADERS).map(([key, value]) => ({ key, value }));
 
 const nextConfig: NextConfig = {
   // API clients of the earlier implementation call paths with a trailing slash; both forms are

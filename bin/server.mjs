@@ -16,8 +16,13 @@ const app = next({ dev: false, dir: root, hostname, port });
 const handle = app.getRequestHandler();
 await app.prepare();
 
+// The MCP gateway's Streamable HTTP endpoint is answered without Next's router when
+// instrumentation has installed its handler (lib/mcp/gateway/node.ts); all else goes to Next.
+const fastPath = () => globalThis.__axsNodeFastPath;
+
 const server = createServer((req, res) => {
   req.headers['x-axs-peer-ip'] = req.socket.remoteAddress ?? 'unknown';
+  if (fastPath()?.(req, res)) return;
   void handle(req, res);
 });
 server.listen(port, hostname, () => {

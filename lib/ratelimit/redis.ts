@@ -45,6 +45,9 @@ export class RedisRateLimiter implements RateLimiter {
       // CLIENT SETINFO is Redis >= 7.2; skip it rather than have 7.0 refuse it on every connect.
       disableClientInfo: true,
       connectionName: 'agentxsuite-ratelimit',
+      // Calls consuming at the same moment share one write and one round trip: under load every
+      // tools/call asks Redis once, and a socket write is among the dearest things it does.
+      enableAutoPipelining: true,
     });
     client.defineCommand('axsTokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
     // Without a listener ioredis prints every failed reconnect; log one line per outage instead.

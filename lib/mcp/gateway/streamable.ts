@@ -44,6 +44,69 @@ function openedAtOnce(response: Response): Response {
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
+/** Settles with what a pending read gives, or null when it has not given it by the next macrotask. */
+export function readSoon<T>(read: Promise<T>, waitMs?: number): Promise<T | null> {
+  return new Promise((resolve) => {
+    const cancel = waitMs === undefined ? clearImmediate.bind(null, setImmediate(() => resolve(null))) : clearTimeout.bind(null, setTimeout(() => resolve(null), waitMs));
+    void read.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      () => {
+        cancel();
+        resolve(null);
+      },
+    );
+  });
+}
+
+/** One SSE event as the SDK writes it, without an event id (no resumability to keep). */
+const SINGLE_EVENT = /^event: message\ndata: ([^\n]*)\n\n$/;
+/** A POST whose answer has not come by then gets its headers (SSE), so no client waits headerless. */
+const JSON_DECISION_MS = 1_000;
+
+/**
+ * A POST the SDK answers with a stream carrying nothing but the response, closed at once, is
+ * answered as application/json instead — the protocol lets the server choose either, every client
+ * must accept both, and one JSON body is far cheaper for both sides than a stream. Anything else
+ * (a progress or log notification or a server request first, an answer slower than a second)
+ * stays a stream, replayed from its first byte.
+ */
+async function singleAnswerAsJson(response: Response): Promise<Response> {
+  if (!response.body || !response.headers.get('content-type')?.includes('text/event-stream')) return response;
+  const reader = response.body.getReader();
+  const first = reader.read();
+  const got = await readSoon(first, JSON_DECISION_MS);
+  let next: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
+  if (got && !got.done) {
+    next = reader.read();
+    const after = await readSoon(next);
+    const single = after?.done ? SINGLE_EVENT.exec(new TextDecoder().decode(got.value)) : null;
+    if (single) {
+      const headers = new Headers(response.headers);
+      headers.set('content-type', 'application/json');
+      headers.delete('connection');
+      headers.delete('x-accel-buffering');
+      headers.set('cache-control', 'no-store');
+      return new Response(single[1], { status: response.status, headers });
+    }
+  }
+  // A stream after all: what was read goes out first, then the rest as it comes.
+  const pending = [first, ...(next ? [next] : [])];
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await (pending.shift() ?? reader.read());
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
 export async function handleStreamableHttp(req: Request, scope: { orgId: string; envId: string } | null = null): Promise<Response> {
   if (!originAllowed(req)) return jsonRpcError(403, -32000, 'Forbidden: this Host or Origin may not use the MCP endpoint');
   const who = await agentOf(req, scope);
@@ -67,7 +130,7 @@ export async function handleStreamableHttp(req: Request, scope: { orgId: string;
     }
     table.touch(sessionId, actor.agentId);
     const response = await session.transport.handleRequest(req, { parsedBody: body });
-    return req.method === 'GET' ? openedAtOnce(response) : response;
+    return req.method === 'GET' ? openedAtOnce(response) : singleAnswerAsJson(response);
   }
 
   if (req.method !== 'POST' || Array.isArray(body) || !isInitializeRequest(body as JSONRPCMessage)) {
@@ -95,5 +158,5 @@ export async function handleStreamableHttp(req: Request, scope: { orgId: string;
     if (transport.sessionId) table.remove(transport.sessionId, actor.agentId);
   };
   await server.connect(transport);
-  return transport.handleRequest(req, { parsedBody: body });
+  return singleAnswerAsJson(await transport.handleRequest(req, { parsedBody: body }));
 }

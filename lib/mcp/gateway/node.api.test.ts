@@ -1,0 +1,173 @@
+// The gateway endpoint as the production server answers it (bin/server.mjs hands /mcp to
+// serveMcpRequest, not to Next): a real node:http server in front, the SDK's client, a real
+// upstream. Same checks in the same order as the route handlers; JSON answers in one piece,
+// streams unbuffered, a client that leaves cancels its call.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConnectionSchema } from '@/lib/connections/schemas';
+import { createConnection } from '@/lib/connections/service';
+import { resetEnvCache } from '@/lib/env';
+import { createPolicySchema } from '@/lib/policy/schemas';
+import { createPolicy } from '@/lib/policy/service';
+import { syncConnection } from '@/lib/tools/sync';
+import { setupTestDb } from '@/test/helpers/db';
+import { makeAgent, makeAgentToken, makeOrg, type TestOrg } from '@/test/helpers/fixtures';
+import { startTestMcpServer, type TestMcpServer } from '@/test/helpers/mcp-server';
+import { mcpEndpointOf, serveMcpRequest } from './node';
+
+setupTestDb();
+
+let upstream: TestMcpServer;
+let org: TestOrg;
+let token: string;
+let server: http.Server;
+let origin: string;
+let releaseSlow: () => void = () => {};
+
+beforeAll(async () => {
+  process.env.UPSTREAM_ALLOW_PRIVATE = 'true';
+  resetEnvCache();
+  upstream = await startTestMcpServer({
+    stateful: true,
+    tools: [
+      { name: 'echo', description: 'Echoes text' },
+      {
+        name: 'slow',
+        description: 'Answers when released or cancelled',
+        handler: (_args, extra) =>
+          new Promise((resolve) => {
+            releaseSlow = () => resolve({ content: [{ type: 'text', text: 'released' }] });
+            extra.signal.addEventListener('abort', () => resolve({ content: [{ type: 'text', text: 'cancelled' }] }), { once: true });
+          }),
+      },
+    ],
+  });
+  org = await makeOrg(undefined, 'node-path');
+  const c = await createConnection(org.ownerCtx, createConnectionSchema.parse({ environment_id: org.envId, name: 'up', endpoint: upstream.url }));
+  await syncConnection(org.ownerCtx, c.id);
+  const agentId = (await makeAgent(org)).id;
+  ({ token } = await makeAgentToken(org, agentId));
+  await createPolicy(org.ownerCtx, createPolicySchema.parse({ name: 'node', rules_json: { allow: ['up/echo', 'up/slow'] } }));
+  server = http.createServer((req, res) => {
+    const endpoint = mcpEndpointOf(req.url ?? '/');
+    if (!endpoint) res.writeHead(404).end();
+    else void serveMcpRequest(req, res, endpoint.scope);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://localhost:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await upstream.close();
+  delete process.env.UPSTREAM_ALLOW_PRIVATE;
+  resetEnvCache();
+});
+
+async function connect(): Promise<Client> {
+  const client = new Client({ name: 'node-path-test', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', origin), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  return client;
+}
+
+const post = (body: string | Buffer, headers: Record<string, string> = {}, path = '/mcp') =>
+  fetch(new URL(path, origin), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body });
+
+const initialize = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
+
+describe('mcpEndpointOf', () => {
+  it('names the plain and the scoped endpoint, and nothing else', () => {
+    expect(mcpEndpointOf('/mcp')).toEqual({ scope: null });
+    expect(mcpEndpointOf('/mcp/?x=1')).toEqual({ scope: null });
+    expect(mcpEndpointOf('/mcp/o%2D1/e1')).toEqual({ scope: { orgId: 'o-1', envId: 'e1' } });
+    expect(mcpEndpointOf('/mcp/o1/e1/')).toEqual({ scope: { orgId: 'o1', envId: 'e1' } });
+    for (const other of ['/mcpx', '/mcp/o1', '/mcp/o1/e1/extra', '/mcp/o1/e1/.well-known/mcp/sse', '/api/v1/mcp', '/.well-known/mcp/sse']) {
+      expect(mcpEndpointOf(other)).toBeNull();
+    }
+  });
+});
+
+describe('the Node fast path', () => {
+  it('lists and calls tools for an MCP client, answering each call as one JSON body with the security headers', async () => {
+    const client = await connect();
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('echo');
+    expect((await client.callTool({ name: 'echo', arguments: { text: 'fast' } })).content).toEqual([{ type: 'text', text: 'echo: fast' }]);
+    await client.close();
+
+    const init = await post(initialize, { authorization: `Bearer ${token}` });
+    expect(init.status).toBe(200);
+    expect(init.headers.get('content-type')).toBe('application/json');
+    expect(init.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(init.headers.get('x-frame-options')).toBe('DENY');
+    expect(init.headers.get('mcp-session-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await init.json()).toMatchObject({ id: 1, result: { serverInfo: { name: expect.any(String) } } });
+  });
+
+  it('checks the credential before the size, refuses oversize bodies with 413, and other methods with 405', async () => {
+    const big = Buffer.alloc(1024 * 1024 + 10, 0x20);
+    expect((await post(big)).status).toBe(401);
+    const tooLarge = await post(big, { authorization: `Bearer ${token}` });
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toMatchObject({ error: { code: -32000, message: expect.stringContaining('larger than') } });
+    // The same, sent chunked (no Content-Length): read only until it is known to be too large.
+    const chunked = await fetch(new URL('/mcp', origin), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 20; i++) controller.enqueue(new Uint8Array(64 * 1024).fill(0x20));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect((await fetch(new URL('/mcp', origin), { method: 'PUT', headers: { authorization: `Bearer ${token}` } })).status).toBe(405);
+    const hostile = await post(initialize, { authorization: `Bearer ${token}`, origin: 'https://evil.example' });
+    expect(hostile.status).toBe(403);
+    const wrongScope = await post(initialize, { authorization: `Bearer ${token}` }, `/mcp/${org.id}/00000000-0000-4000-8000-000000000000`);
+    expect(wrongScope.status).toBe(403);
+    expect((await post(initialize, { authorization: `Bearer ${token}` }, `/mcp/${org.id}/${org.envId}`)).status).toBe(200);
+  });
+
+  it('opens the standalone GET stream at once', async () => {
+    const init = await post(initialize, { authorization: `Bearer ${token}` });
+    const session = init.headers.get('mcp-session-id')!;
+    const headers = { authorization: `Bearer ${token}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+    await post(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers);
+    const abort = new AbortController();
+    const started = Date.now();
+    const stream = await fetch(new URL('/mcp', origin), { headers: { ...headers, accept: 'text/event-stream' }, signal: abort.signal });
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    const first = await stream.body!.getReader().read();
+    expect(new TextDecoder().decode(first.value)).toContain(': stream open');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    abort.abort();
+  });
+
+  it('streams a call slower than a second, and relays the client cancelling it', async () => {
+    const init = await post(initialize, { authorization: `Bearer ${token}` });
+    const session = init.headers.get('mcp-session-id')!;
+    const headers = { authorization: `Bearer ${token}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+    await post(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers);
+    const before = upstream.cancellations.length;
+    const started = Date.now();
+    const response = await post(JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'slow', arguments: { text: 'x' } } }), headers);
+    // Its headers came while it runs (an event stream), not when it ends.
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await post(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7, reason: 'changed my mind' } }), headers);
+    await expect.poll(() => upstream.cancellations.length, { timeout: 5_000 }).toBeGreaterThan(before);
+    await response.body?.cancel();
+    releaseSlow();
+  });
+});
