@@ -5,6 +5,7 @@
 import type { Db } from '@/db/client';
 import { auditEvents } from '@/db/schema';
 import type { Actor, Ctx } from '@/lib/auth/context';
+import { orgChanged } from '@/lib/tenancy/changes';
 
 export interface AuditInput {
   organizationId: string | null;
@@ -52,6 +53,8 @@ export function auditRow(ctx: Pick<Ctx, 'actor' | 'requestId' | 'clientKey'>, in
 
 /** Appends one event. `db` may be a transaction. */
 export async function recordAudit(db: Db, ctx: Pick<Ctx, 'actor' | 'requestId' | 'clientKey'>, input: AuditInput): Promise<void> {
+  // Every change is audited: caches of the organization's configuration learn of it here.
+  orgChanged(input.organizationId);
   await db.insert(auditEvents).values(auditRow(ctx, input));
   afterAuditWrite(input.organizationId);
 }

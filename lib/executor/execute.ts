@@ -27,7 +27,7 @@ import { decryptSecretRow, resolveSecret } from '@/lib/secrets/service';
 import { takeRunSlot } from './concurrency';
 import { capOutput, redact, type ToolOutput } from './output';
 import { newRunId, writeRun, type StepRecord } from './record';
-import { resolveCall, type Candidate } from './resolve';
+import { resolveCall, type Candidate, type ResolutionMemo } from './resolve';
 import { SYSTEM_CONNECTION, type SystemTool } from './system-tools';
 import { checkInput } from './validate';
 
@@ -70,6 +70,8 @@ export interface ExecuteRequest {
    * calls share the process-wide pool, partitioned by agent, and get no logs or server requests.
    */
   upstream?: UpstreamSessionPool;
+  /** The caller's memo of resolved calls (the gateway keeps one per MCP session); without it, every call resolves afresh. */
+  resolutions?: ResolutionMemo;
 }
 
 export interface ExecuteResult {
@@ -149,7 +151,9 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
   const input = request.input ?? {};
 
   // Resolve. An agent outside this organization is not a run: there is nothing to record it in.
-  const resolved = await resolveCall(ctx.db, ctx.orgId, request.agentId, request.toolIdentifier);
+  const resolved = request.resolutions
+    ? await request.resolutions.resolve(ctx.db, ctx.orgId, request.agentId, request.toolIdentifier)
+    : await resolveCall(ctx.db, ctx.orgId, request.agentId, request.toolIdentifier);
   if (!resolved) throw notFound('Agent');
   const { agent } = resolved;
   log.agentId = agent.id;

@@ -19,6 +19,7 @@ import {
 } from '@/db/schema';
 import type { SecretRow } from '@/lib/secrets/service';
 import { isUuid } from '@/lib/tenancy/access';
+import { orgGeneration, orgSettled } from '@/lib/tenancy/changes';
 import { SYSTEM_CONNECTION, systemTool, type SystemTool } from './system-tools';
 
 export interface Candidate {
@@ -148,4 +149,34 @@ export async function resolveCall(db: Db, orgId: string, agentId: string, identi
         ? systemTool(filter.toolName)
         : null;
   return { agent: first.agent, environmentType: first.environmentType, candidates, system };
+}
+
+const REUSE_MS = 1_000;
+const MAX_REMEMBERED = 256;
+
+/**
+ * One caller's resolved calls (an MCP session's), reused for up to a second while the
+ * organization's configuration is unchanged on this instance (lib/tenancy/changes.ts): a client
+ * calling the same tool again and again pays the resolve round trip once a second, not per call.
+ * Only what the rows say is reused — the policy, the input check and the rate limit are still
+ * decided on every call. A change made on another instance is seen within the second.
+ */
+export class ResolutionMemo {
+  private readonly entries = new Map<string, { resolved: Resolved; generation: number; until: number }>();
+
+  async resolve(db: Db, orgId: string, agentId: string, identifier: string): Promise<Resolved | null> {
+    const key = `${orgId}\u0000${agentId}\u0000${identifier}`;
+    const generation = orgGeneration(orgId);
+    const hit = this.entries.get(key);
+    if (hit && hit.generation === generation && hit.until > Date.now()) return hit.resolved;
+    const resolved = await resolveCall(db, orgId, agentId, identifier);
+    if (resolved && orgGeneration(orgId) === generation && orgSettled(orgId)) {
+      // Identifiers come from the client: what is remembered stays bounded.
+      if (!hit && this.entries.size >= MAX_REMEMBERED) this.entries.clear();
+      this.entries.set(key, { resolved, generation, until: Date.now() + REUSE_MS });
+    } else {
+      this.entries.delete(key);
+    }
+    return resolved;
+  }
 }

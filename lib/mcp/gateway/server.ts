@@ -21,6 +21,7 @@ import type { z } from 'zod';
 import { AppError } from '@/lib/api/errors';
 import type { AgentActor, Ctx } from '@/lib/auth/context';
 import { executeTool, type ExecuteRequest } from '@/lib/executor/execute';
+import { ResolutionMemo } from '@/lib/executor/resolve';
 import { UpstreamSessionPool } from '@/lib/mcp/client/session-pool';
 import { registerCatalogHandlers } from './catalog';
 import { agentToolView, EXECUTE_TOOL, type ToolView } from './view';
@@ -113,6 +114,7 @@ export function createGatewayServer(ctx: GatewayCtx): Server {
   // old. Only the mapping is reused — the executor decides every call on the current policy, so a
   // tool whose permission was withdrawn a moment ago is still refused.
   let viewCache: { view: ToolView; until: number } | null = null;
+  const resolutions = new ResolutionMemo();
   const currentView = async (fresh: boolean): Promise<ToolView> => {
     if (!fresh && viewCache && viewCache.until > Date.now()) return viewCache.view;
     const view = await agentToolView({ db: ctx.db, orgId: agent.orgId }, agent.agentId);
@@ -171,6 +173,7 @@ export function createGatewayServer(ctx: GatewayCtx): Server {
           via: 'mcp',
           signal: extra.signal,
           upstream: upstream(),
+          resolutions,
           ...(progressToken !== undefined
             ? {
                 onProgress: (p) =>

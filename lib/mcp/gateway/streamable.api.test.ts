@@ -10,8 +10,8 @@ import * as route from '@/app/mcp/route';
 import { getDb } from '@/db/client';
 import { runs } from '@/db/schema';
 import { revokeAgentToken } from '@/lib/agents/tokens';
-import { createConnectionSchema } from '@/lib/connections/schemas';
-import { createConnection } from '@/lib/connections/service';
+import { createConnectionSchema, patchConnectionSchema } from '@/lib/connections/schemas';
+import { createConnection, listConnections, updateConnection } from '@/lib/connections/service';
 import { resetEnvCache } from '@/lib/env';
 import { createPolicySchema } from '@/lib/policy/schemas';
 import { createPolicy } from '@/lib/policy/service';
@@ -97,6 +97,34 @@ describe('Streamable HTTP endpoint', () => {
 
     expect((await client.callTool({ name: 'ev2__shout', arguments: { text: 'x' } })).content).toEqual([{ type: 'text', text: 'shout: x' }]);
     await client.close();
+  });
+
+  it('answers a plain call as one JSON body, and a connection disabled a moment ago stops the very next call of the session', async () => {
+    const client = await connect();
+    // The same session calls again and again (its resolved call is reused for up to a second).
+    for (let i = 0; i < 3; i++) expect((await client.callTool({ name: 'echo', arguments: { text: `n${i}` } })).content).toEqual([{ type: 'text', text: `echo: n${i}` }]);
+    const ev = (await listConnections(org.ownerCtx, {}, { page: 1, pageSize: 50, offset: 0 })).results.find((c) => c.name === 'ev')!;
+    await updateConnection(org.ownerCtx, ev.id, patchConnectionSchema.parse({ enabled: false }));
+    try {
+      const refused = await client.callTool({ name: 'echo', arguments: { text: 'after' } });
+      expect(refused.isError).toBe(true);
+      expect((refused.content as { text: string }[])[0]!.text).toContain('Connection ev is disabled');
+    } finally {
+      await updateConnection(org.ownerCtx, ev.id, patchConnectionSchema.parse({ enabled: true }));
+    }
+    expect((await client.callTool({ name: 'echo', arguments: { text: 'back' } })).content).toEqual([{ type: 'text', text: 'echo: back' }]);
+    await client.close();
+
+    // On the wire: a call with nothing to stream before its answer is answered application/json.
+    const init = await raw({ body: initialize, headers: { authorization: `Bearer ${token}` } });
+    const session = init.headers.get('mcp-session-id')!;
+    expect(init.headers.get('content-type')).toContain('application/json');
+    const headers = { authorization: `Bearer ${token}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+    await raw({ headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    const call = await raw({ headers, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'json' } } }) });
+    expect(call.status).toBe(200);
+    expect(call.headers.get('content-type')).toBe('application/json');
+    expect(await call.json()).toMatchObject({ jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text', text: 'echo: json' }] } });
   });
 
   it('never reaches a tool the view does not list: unknown names, other cases, and execute_tool all decided like a direct call', async () => {
