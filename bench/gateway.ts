@@ -3,6 +3,7 @@
 //
 //   npm run build                       # the gateway runs as `npm start` would run it
 //   npx tsx bench/gateway.ts [--seconds 5] [--modes embedded,postgres] [--upstream lean|everything] [--skip-proxy]
+//                            [--concurrency 1,16] [--skip-direct]
 //
 // The upstream has one `echo` tool: bench/echo-upstream.ts by default (lean, so the figures
 // measure the path to it), or the real server-everything with --upstream everything. It is
@@ -34,9 +35,10 @@ const opt = (name: string, fallback: string) => {
 const seconds = Number(opt('seconds', '5'));
 const modes = opt('modes', 'embedded,postgres').split(',').filter(Boolean);
 const skipProxy = args.includes('--skip-proxy');
+const skipDirect = args.includes('--skip-direct');
 /** lean: bench/echo-upstream.ts (measures the path); everything: the real server-everything. */
 const upstreamKind = opt('upstream', 'lean');
-const CONCURRENCY = [1, 16];
+const CONCURRENCY = opt('concurrency', '1,16').split(',').map(Number);
 
 
 async function waitFor(url: string, timeoutMs: number, ok = (s: number) => s < 500): Promise<void> {
@@ -178,7 +180,7 @@ async function main() {
   console.log(`upstream: ${upstreamKind === 'everything' ? 'server-everything' : 'bench/echo-upstream.ts'}`);
   const results: Record<string, Record<number, Figures>> = {};
   try {
-    for (const c of CONCURRENCY) row('direct (upstream over HTTP)', c, ((results.direct ??= {})[c] = await load(upstream.url, {}, c)));
+    if (!skipDirect) for (const c of CONCURRENCY) row('direct (upstream over HTTP)', c, ((results.direct ??= {})[c] = await load(upstream.url, {}, c)));
 
     if (!skipProxy) {
       const port = await freePort();
@@ -249,7 +251,7 @@ async function main() {
     }
 
     console.log('\nmedian overhead over direct at c=1 (ms):');
-    for (const key of Object.keys(results).filter((k) => k !== 'direct')) {
+    for (const key of Object.keys(results).filter((k) => k !== 'direct' && results.direct?.[1] && results[k]?.[1])) {
       console.log(`  ${key.padEnd(10)} ${(results[key]![1]!.p50 - results.direct![1]!.p50).toFixed(2)}`);
     }
   } finally {
