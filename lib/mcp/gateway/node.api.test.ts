@@ -74,7 +74,7 @@ async function connect(): Promise<Client> {
   return client;
 }
 
-const post = (body: string | Buffer, headers: Record<string, string> = {}, path = '/mcp') =>
+const post = (body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}, path = '/mcp') =>
   fetch(new URL(path, origin), { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body });
 
 const initialize = JSON.stringify({
@@ -113,7 +113,7 @@ describe('the Node fast path', () => {
   });
 
   it('checks the credential before the size, refuses oversize bodies with 413, and other methods with 405', async () => {
-    const big = Buffer.alloc(1024 * 1024 + 10, 0x20);
+    const big = new Uint8Array(1024 * 1024 + 10).fill(0x20);
     expect((await post(big)).status).toBe(401);
     const tooLarge = await post(big, { authorization: `Bearer ${token}` });
     expect(tooLarge.status).toBe(413);
