@@ -246,6 +246,13 @@ describe('guardedFetch', () => {
     const echo = (await posted.json()) as { method: string; headers: Record<string, string>; body: string };
     expect(echo).toMatchObject({ method: 'POST', body: '{"a":1}' });
     expect(echo.headers).toMatchObject({ 'x-test': 'yes', 'content-type': 'application/json', host: `127.0.0.1:${port}` });
+
+    // Bodies as fetch sends them: a string without a type is text/plain, bytes have none; both exact (UTF-8).
+    const text = (await (await guardedFetch(`${base}/echo`, { method: 'POST', body: 'héllo ✓' })).json()) as typeof echo;
+    expect(text).toMatchObject({ body: 'héllo ✓', headers: { 'content-type': 'text/plain;charset=UTF-8', 'content-length': String(Buffer.byteLength('héllo ✓')) } });
+    const bytes = (await (await guardedFetch(`${base}/echo`, { method: 'POST', body: new TextEncoder().encode('raw ✓') })).json()) as typeof echo;
+    expect(bytes.body).toBe('raw ✓');
+    expect(bytes.headers['content-type']).toBeUndefined();
   });
 
   it('refuses loopback without UPSTREAM_ALLOW_PRIVATE, without contacting it', async () => {

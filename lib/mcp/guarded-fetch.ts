@@ -328,6 +328,12 @@ async function send(target: Target, request: OutgoingRequest, call: CallLifetime
 async function readRequestBody(method: string, body: RequestInit['body'], headers: Headers): Promise<Buffer | undefined> {
   if (body === undefined || body === null) return undefined;
   if (method === 'GET' || method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body.');
+  // The MCP client's own case (a JSON-RPC message as a string, its content type set): as fetch
+  // would send it, without building a Request to read it back.
+  if (typeof body === 'string') {
+    if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
+    return Buffer.from(body, 'utf8');
+  }
   const request = new Request('http://body.invalid/', { method: 'POST', body, duplex: 'half' } as RequestInit);
   const type = request.headers.get('content-type');
   if (type && !headers.has('content-type')) headers.set('content-type', type);
