@@ -75,12 +75,12 @@ function stop(child: ChildProcess): void {
   }
 }
 
-async function startLeanUpstream(): Promise<{ url: string; close: () => Promise<void> }> {
+async function startLeanUpstream(): Promise<{ url: string; pid?: number; close: () => Promise<void> }> {
   const port = await freePort();
   const child = startProcess(path.resolve('node_modules/.bin/tsx'), [path.resolve('bench/echo-upstream.ts'), 'http', String(port)], {});
   const url = `http://127.0.0.1:${port}/mcp`;
   await waitFor(url, 60_000, () => true);
-  return { url, close: async () => stop(child) };
+  return { url, pid: child.pid, close: async () => stop(child) };
 }
 
 interface Figures {
@@ -89,10 +89,52 @@ interface Figures {
   perSecond: number;
   p50: number;
   p99: number;
+  /** CPU milliseconds per call, by who spent them (Linux: from /proc). */
+  cpu?: Record<string, number>;
+}
+
+/** Process groups whose CPU time a case reports (each started detached: group id = pid). */
+type Groups = Record<string, number | undefined>;
+
+/** CPU ticks (1/100 s) by process group, plus every Postgres and Redis process, and this process. */
+function cpuSnapshot(): { groups: Map<number, number>; postgres: number; redis: number; client: NodeJS.CpuUsage } | null {
+  if (!fs.existsSync('/proc/self/stat')) return null;
+  const groups = new Map<number, number>();
+  let postgres = 0;
+  let redis = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      const group = Number(fields[2]);
+      groups.set(group, (groups.get(group) ?? 0) + ticks);
+      if (name === 'postgres') postgres += ticks;
+      else if (name.startsWith('redis-server')) redis += ticks;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { groups, postgres, redis, client: process.cpuUsage() };
+}
+
+function cpuPerCall(before: ReturnType<typeof cpuSnapshot>, groups: Groups, calls: number): Record<string, number> | undefined {
+  const after = cpuSnapshot();
+  if (!before || !after || !calls) return undefined;
+  const ms = (ticks: number) => (ticks * 10) / calls;
+  const out: Record<string, number> = { client: (after.client.user + after.client.system - before.client.user - before.client.system) / 1000 / calls };
+  for (const [label, group] of Object.entries(groups)) {
+    if (group !== undefined) out[label] = ms((after.groups.get(group) ?? 0) - (before.groups.get(group) ?? 0));
+  }
+  out.postgres = ms(after.postgres - before.postgres);
+  out.redis = ms(after.redis - before.redis);
+  return out;
 }
 
 /** `concurrency` clients, each its own MCP session, calling echo back to back for `seconds`. */
-async function load(url: string, headers: Record<string, string>, concurrency: number, toolName = 'echo'): Promise<Figures> {
+async function load(url: string, headers: Record<string, string>, concurrency: number, groups: Groups, toolName = 'echo'): Promise<Figures> {
   const clients = await Promise.all(
     Array.from({ length: concurrency }, async () => {
       const client = new Client({ name: 'bench', version: '1' });
@@ -104,6 +146,7 @@ async function load(url: string, headers: Record<string, string>, concurrency: n
   await Promise.all(clients.map((c) => c.callTool({ name: toolName, arguments: { message: 'warm' } })));
   const latencies: number[] = [];
   let errors = 0;
+  const cpuBefore = cpuSnapshot();
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
@@ -122,10 +165,11 @@ async function load(url: string, headers: Record<string, string>, concurrency: n
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = cpuPerCall(cpuBefore, groups, latencies.length + errors);
   await Promise.all(clients.map((c) => c.close().catch(() => {})));
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  return { calls: latencies.length, errors, perSecond: latencies.length / elapsed, p50: q(0.5), p99: q(0.99) };
+  return { calls: latencies.length, errors, perSecond: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), cpu };
 }
 
 async function api<T>(base: string, method: string, p: string, token: string | null, body?: unknown): Promise<T> {
@@ -166,10 +210,15 @@ async function countRuns(base: string, userToken: string, orgId: string): Promis
   return (await api<{ count: number }>(base, 'GET', `/api/v1/orgs/${orgId}/runs/?page_size=1`, userToken)).count;
 }
 
-const row = (label: string, c: number, f: Figures) =>
+const row = (label: string, c: number, f: Figures) => {
   console.log(
     `${label.padEnd(34)} c=${String(c).padStart(2)}  ${f.perSecond.toFixed(0).padStart(6)} calls/s  p50 ${f.p50.toFixed(2).padStart(6)} ms  p99 ${f.p99.toFixed(2).padStart(7)} ms  (${f.calls} calls, ${f.errors} errors)`,
   );
+  if (f.cpu) {
+    const parts = Object.entries(f.cpu).map(([who, ms]) => `${who} ${ms.toFixed(2)}`);
+    console.log(`${''.padEnd(34)}       CPU ms per call: ${parts.join(', ')} (total ${Object.values(f.cpu).reduce((a, b) => a + b, 0).toFixed(2)})`);
+  }
+};
 
 async function main() {
   if (modes.length && !fs.existsSync('.next/BUILD_ID')) throw new Error('Run `npm run build` first: the gateway is benchmarked as production.');
@@ -180,14 +229,14 @@ async function main() {
   console.log(`upstream: ${upstreamKind === 'everything' ? 'server-everything' : 'bench/echo-upstream.ts'}`);
   const results: Record<string, Record<number, Figures>> = {};
   try {
-    if (!skipDirect) for (const c of CONCURRENCY) row('direct (upstream over HTTP)', c, ((results.direct ??= {})[c] = await load(upstream.url, {}, c)));
+    if (!skipDirect) for (const c of CONCURRENCY) row('direct (upstream over HTTP)', c, ((results.direct ??= {})[c] = await load(upstream.url, {}, c, { upstream: upstream.pid })));
 
     if (!skipProxy) {
       const port = await freePort();
       const proxy = startProcess('npx', ['-y', MCP_PROXY, '--port', String(port), '--server', 'stream', '--no-eventStore', '--', ...upstreamStdio], {});
       try {
         await waitFor(`http://127.0.0.1:${port}/ping`, 120_000, () => true);
-        for (const c of CONCURRENCY) row(`bare proxy (${MCP_PROXY})`, c, ((results.proxy ??= {})[c] = await load(`http://127.0.0.1:${port}/mcp`, {}, c)));
+        for (const c of CONCURRENCY) row(`bare proxy (${MCP_PROXY})`, c, ((results.proxy ??= {})[c] = await load(`http://127.0.0.1:${port}/mcp`, {}, c, { 'proxy (+ its stdio upstream)': proxy.pid })));
       } finally {
         stop(proxy);
       }
@@ -232,7 +281,7 @@ async function main() {
         const label = mode === 'postgres' ? 'gateway (Postgres + Redis)' : 'gateway (embedded PGlite)';
         let expected = 0;
         for (const c of CONCURRENCY) {
-          const f = await load(`${base}/mcp`, { authorization: `Bearer ${setup.agentToken}` }, c);
+          const f = await load(`${base}/mcp`, { authorization: `Bearer ${setup.agentToken}` }, c, { gateway: server.pid, upstream: upstream.pid });
           (results[mode] ??= {})[c] = f;
           expected += f.calls + f.errors + c; // + the warm-up calls
           row(label, c, f);
