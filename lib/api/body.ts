@@ -7,8 +7,16 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export async function readJsonBody(req: Request, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
   const declared = req.headers.get('content-length');
   if (declared && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  const type = req.headers.get('content-type') ?? '';
-  const text = await readCapped(req, maxBytes);
+  return parseJsonText(await readCapped(req, maxBytes), req.headers.get('content-type') ?? '');
+}
+
+/** The same for a body already read (the gateway's Node path reads it off the socket itself). */
+export function parseJsonBytes(bytes: Uint8Array, contentType: string, maxBytes = MAX_BODY_BYTES): unknown {
+  if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+  return parseJsonText(new TextDecoder('utf-8', { fatal: false }).decode(bytes), contentType);
+}
+
+function parseJsonText(text: string, type: string): unknown {
   if (text.trim() === '') return {};
   if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
     throw new AppError('unsupported_media_type', 'Send the body as application/json');

@@ -8,7 +8,7 @@ import { auditEvents, runs, runSteps } from '@/db/schema';
 import { auditRow } from '@/lib/audit/record';
 import { setupTestDb } from '@/test/helpers/db';
 import { makeAgent, makeOrg, type TestOrg } from '@/test/helpers/fixtures';
-import { newRunId, writeRun } from './record';
+import { newRunId, storableJson, writeRun } from './record';
 
 setupTestDb();
 
@@ -74,7 +74,7 @@ describe('writeRun stores every field as given', () => {
         startedAt: started,
         endedAt: ended,
         durationMs: 1111,
-        inputJson: { text: 'a\u0000b', nested: { n: [1, 2.5, null, true] } },
+        inputJson: { text: 'a\u0000b', literal: 'C:\\u0000\\\u0000', ['k\u0000']: 1, nested: { n: [1, 2.5, null, true] } },
         outputJson: { content: [{ type: 'text', text: 'é ✓' }], isError: true, truncated: false },
         errorText: 'The tool reported an error (isError)',
       },
@@ -99,7 +99,7 @@ describe('writeRun stores every field as given', () => {
       startedAt: started,
       endedAt: ended,
       durationMs: 1111,
-      inputJson: { text: 'a\uFFFDb', nested: { n: [1, 2.5, null, true] } },
+      inputJson: { text: 'a\uFFFDb', literal: 'C:\\u0000\\\uFFFD', ['k\uFFFD']: 1, nested: { n: [1, 2.5, null, true] } },
       outputJson: { content: [{ type: 'text', text: 'é ✓' }], isError: true, truncated: false },
       errorText: 'The tool reported an error (isError)',
       inputTokens: 0,
@@ -122,5 +122,20 @@ describe('writeRun stores every field as given', () => {
       ts: ended,
     });
     expect(event!.context).toMatchObject({ request_id: org.ownerCtx.requestId });
+  });
+});
+
+describe('storableJson', () => {
+  it('replaces every NUL, in values and keys, and nothing that only looks like one', () => {
+    const cases: [unknown, unknown][] = [
+      ['\u0000', '\uFFFD'],
+      ['a\u0000\u0000b', 'a\uFFFD\uFFFDb'],
+      ['\\u0000', '\\u0000'], // a backslash, then the text u0000
+      ['\\\u0000', '\\\uFFFD'], // a backslash, then a NUL
+      ['\\\\u0000', '\\\\u0000'],
+      [{ ['\u0000k']: ['\u0000', 1] }, { ['\uFFFDk']: ['\uFFFD', 1] }],
+      [{ plain: 'no nul here', n: 0 }, { plain: 'no nul here', n: 0 }],
+    ];
+    for (const [value, stored] of cases) expect(JSON.parse(storableJson(value))).toEqual(stored);
   });
 });

@@ -20,17 +20,14 @@ export const newRunId = (): string => randomUUID();
 
 /**
  * Postgres cannot store NUL (\u0000) in text or JSON. Inputs, outputs and messages come from
- * agents and upstreams, so NULs are replaced before writing — a run is never lost to one.
+ * agents and upstreams, so NULs are replaced before writing — a run is never lost to one. The
+ * rows travel as JSON text, where JSON.stringify writes every NUL as the escape \u0000: each such
+ * escape (one not itself preceded by an escaped backslash) becomes \uFFFD, keys included.
  */
-export function storable<T>(value: T): T {
-  const clean = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '\uFFFD') : s);
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return clean(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object' && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, item]) => [clean(k), walk(item)]));
-    return v;
-  };
-  return walk(value) as T;
+const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
+export function storableJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  return json.includes('\\u0000') ? json.replace(ESCAPED_NUL, '$1\\uFFFD') : json;
 }
 
 interface PendingRun {
@@ -68,9 +65,9 @@ export async function writeRun(
   if (!queue) queues.set(db, (queue = { pending: [], writing: false }));
   const written = new Promise<void>((resolve, reject) => {
     queue.pending.push({
-      run: storable(run),
-      steps: storable(stepRows),
-      events: storable(events),
+      run,
+      steps: stepRows,
+      events,
       done: (error) => (error === undefined ? resolve() : reject(error)),
     });
   });
@@ -118,7 +115,7 @@ function isDuplicateRun(error: unknown): boolean {
 
 /** The rows as JSON text: one parameter per table (timestamps as ISO text, read back as timestamptz). */
 function runsJson(batch: PendingRun[]): string {
-  return JSON.stringify(
+  return storableJson(
     batch.map(({ run: r }) => ({
       id: r.id,
       organization_id: r.organizationId,
@@ -140,7 +137,7 @@ function runsJson(batch: PendingRun[]): string {
 }
 
 function stepsJson(batch: PendingRun[]): string {
-  return JSON.stringify(
+  return storableJson(
     batch.flatMap((b) =>
       b.steps.map((s) => ({
         run_id: s.runId,
@@ -156,7 +153,7 @@ function stepsJson(batch: PendingRun[]): string {
 
 function eventsJson(batch: PendingRun[]): string {
   const now = new Date();
-  return JSON.stringify(
+  return storableJson(
     batch.flatMap((b) =>
       b.events.map((e) => ({
         organization_id: e.organizationId ?? null,

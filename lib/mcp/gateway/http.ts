@@ -3,7 +3,7 @@
 // scope; a scoped path must be the agent's own), and a bounded JSON body.
 import { getDb } from '@/db/client';
 import { requireAgentScope } from '@/lib/agents/me';
-import { readJsonBody } from '@/lib/api/body';
+import { parseJsonBytes, readJsonBody } from '@/lib/api/body';
 import { AppError } from '@/lib/api/errors';
 import { authenticate } from '@/lib/auth/authenticate';
 import type { AgentActor } from '@/lib/auth/context';
@@ -25,14 +25,19 @@ export function originAllowed(req: Request): boolean {
   return hostname === publicUrl.hostname.toLowerCase() || ['localhost', '127.0.0.1', '::1'].includes(hostname);
 }
 
-/** The message body: JSON only (MCP requires the media type), capped by the API's one body reader. */
-export async function readBody(req: Request): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
+/**
+ * The message body: JSON only (MCP requires the media type), capped by the API's one body reader.
+ * `raw`: the body as already read by the caller (the Node fast path), instead of the Request's.
+ */
+export async function readBody(req: Request, raw?: Uint8Array): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
   const type = req.headers.get('content-type') ?? '';
   if (!type.toLowerCase().startsWith('application/json')) {
     return { ok: false, response: jsonRpcError(415, -32000, 'Unsupported Media Type: Content-Type must be application/json') };
   }
   try {
-    return { ok: true, body: await readJsonBody(req, MAX_MESSAGE_BYTES) };
+    const declared = req.headers.get('content-length');
+    if (raw && declared && Number(declared) > MAX_MESSAGE_BYTES) throw new AppError('payload_too_large', 'too large');
+    return { ok: true, body: raw ? parseJsonBytes(raw, type, MAX_MESSAGE_BYTES) : await readJsonBody(req, MAX_MESSAGE_BYTES) };
   } catch (error) {
     if (error instanceof AppError && error.code === 'payload_too_large') {
       return { ok: false, response: jsonRpcError(413, -32000, `Message larger than ${MAX_MESSAGE_BYTES} bytes`) };

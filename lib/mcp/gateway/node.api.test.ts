@@ -132,6 +132,10 @@ describe('the Node fast path', () => {
     } as RequestInit);
     expect(chunked.status).toBe(413);
     expect((await fetch(new URL('/mcp', origin), { method: 'PUT', headers: { authorization: `Bearer ${token}` } })).status).toBe(405);
+    const notJson = await post('{"jsonrpc": "2.0", ', { authorization: `Bearer ${token}` });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ error: { code: -32700 } });
+    expect((await post(initialize, { authorization: `Bearer ${token}`, 'content-type': 'text/plain' })).status).toBe(415);
     const hostile = await post(initialize, { authorization: `Bearer ${token}`, origin: 'https://evil.example' });
     expect(hostile.status).toBe(403);
     const wrongScope = await post(initialize, { authorization: `Bearer ${token}` }, `/mcp/${org.id}/00000000-0000-4000-8000-000000000000`);

@@ -132,10 +132,10 @@ export async function serveMcpRequest(req: IncomingMessage, res: ServerResponse,
     const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/mcp'}`, {
       method,
       headers: toHeaders(req),
-      body: body as Uint8Array<ArrayBuffer> | undefined,
       signal: abort.signal,
     });
-    await writeResponse(res, await handleStreamableHttp(request, scope));
+    // The body goes beside the Request, already read: no stream to build and read back.
+    await writeResponse(res, await handleStreamableHttp(request, scope, body));
   } catch (error) {
     logger().error({ err: error, path: req.url }, 'MCP request failed');
     if (!res.headersSent) send(res, 500, { jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null });

@@ -107,7 +107,11 @@ async function singleAnswerAsJson(response: Response): Promise<Response> {
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
-export async function handleStreamableHttp(req: Request, scope: { orgId: string; envId: string } | null = null): Promise<Response> {
+/**
+ * One request to the endpoint. `rawBody`: a POST's body as the caller already read it (the Node
+ * fast path); without it the Request's own body is read.
+ */
+export async function handleStreamableHttp(req: Request, scope: { orgId: string; envId: string } | null = null, rawBody?: Uint8Array): Promise<Response> {
   if (!originAllowed(req)) return jsonRpcError(403, -32000, 'Forbidden: this Host or Origin may not use the MCP endpoint');
   const who = await agentOf(req, scope);
   if (!who.ok) return who.response;
@@ -117,7 +121,7 @@ export async function handleStreamableHttp(req: Request, scope: { orgId: string;
 
   let body: unknown;
   if (req.method === 'POST') {
-    const read = await readBody(req);
+    const read = await readBody(req, rawBody);
     if (!read.ok) return read.response;
     body = read.body;
   }
