@@ -162,6 +162,8 @@ export class RedisClusterBus implements ClusterBus {
   private readonly commands: Redis;
   private readonly subscriber: Redis;
   private readonly handlers = new Map<string, Set<BusHandler>>();
+  /** Per channel: whether its SUBSCRIBE was confirmed (every handler of the channel waits on it). */
+  private readonly confirmations = new Map<string, Promise<boolean>>();
   private readonly timeoutMs: number;
   private readonly subscribeTimeoutMs: number;
   private readonly outage = { commands: 0, subscriber: 0 };
@@ -224,7 +226,10 @@ export class RedisClusterBus implements ClusterBus {
     const first = !set;
     if (!set) this.handlers.set(channel, (set = new Set()));
     set.add(handler);
-    const ready = first ? this.confirm(this.subscriber.subscribe(channel)) : Promise.resolve(true);
+    // A later handler on the channel is ready when the channel's one SUBSCRIBE is confirmed — not
+    // before: a message published in between would not reach it.
+    if (first) this.confirmations.set(channel, this.confirm(this.subscriber.subscribe(channel)));
+    const ready = this.confirmations.get(channel) ?? Promise.resolve(true);
     let open = true;
     return {
       ready,
@@ -234,6 +239,7 @@ export class RedisClusterBus implements ClusterBus {
         set.delete(handler);
         if (set.size || this.handlers.get(channel) !== set) return;
         this.handlers.delete(channel);
+        this.confirmations.delete(channel);
         if (this.closed) return;
         this.subscriber.unsubscribe(channel).catch((error: unknown) => this.logOutage('subscriber', error as Error));
       },
@@ -274,6 +280,7 @@ export class RedisClusterBus implements ClusterBus {
   async close(): Promise<void> {
     this.closed = true;
     this.handlers.clear();
+    this.confirmations.clear();
     this.commands.disconnect();
     this.subscriber.disconnect();
   }
