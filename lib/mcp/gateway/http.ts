@@ -27,17 +27,18 @@ export function originAllowed(req: Request): boolean {
 
 /**
  * The message body: JSON only (MCP requires the media type), capped by the API's one body reader.
- * `raw`: the body as already read by the caller (the Node fast path), instead of the Request's.
+ * `readRaw`: reads the body the caller holds (the Node fast path) instead of the Request's.
  */
-export async function readBody(req: Request, raw?: Uint8Array): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
+export async function readBody(req: Request, readRaw?: () => Promise<Uint8Array>): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
   const type = req.headers.get('content-type') ?? '';
   if (!type.toLowerCase().startsWith('application/json')) {
     return { ok: false, response: jsonRpcError(415, -32000, 'Unsupported Media Type: Content-Type must be application/json') };
   }
   try {
+    if (!readRaw) return { ok: true, body: await readJsonBody(req, MAX_MESSAGE_BYTES) };
     const declared = req.headers.get('content-length');
-    if (raw && declared && Number(declared) > MAX_MESSAGE_BYTES) throw new AppError('payload_too_large', 'too large');
-    return { ok: true, body: raw ? parseJsonBytes(raw, type, MAX_MESSAGE_BYTES) : await readJsonBody(req, MAX_MESSAGE_BYTES) };
+    if (declared && Number(declared) > MAX_MESSAGE_BYTES) throw new AppError('payload_too_large', 'too large');
+    return { ok: true, body: parseJsonBytes(await readRaw(), type, MAX_MESSAGE_BYTES) };
   } catch (error) {
     if (error instanceof AppError && error.code === 'payload_too_large') {
       return { ok: false, response: jsonRpcError(413, -32000, `Message larger than ${MAX_MESSAGE_BYTES} bytes`) };

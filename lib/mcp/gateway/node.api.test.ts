@@ -3,10 +3,14 @@
 // upstream. Same checks in the same order as the route handlers; JSON answers in one piece,
 // streams unbuffered, a client that leaves cancels its call.
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDb } from '@/db/client';
+import { auditEvents } from '@/db/schema';
 import { createConnectionSchema } from '@/lib/connections/schemas';
 import { createConnection } from '@/lib/connections/service';
 import { resetEnvCache } from '@/lib/env';
@@ -16,7 +20,7 @@ import { syncConnection } from '@/lib/tools/sync';
 import { setupTestDb } from '@/test/helpers/db';
 import { makeAgent, makeAgentToken, makeOrg, type TestOrg } from '@/test/helpers/fixtures';
 import { startTestMcpServer, type TestMcpServer } from '@/test/helpers/mcp-server';
-import { mcpEndpointOf, serveMcpRequest } from './node';
+import { answerIfMcp, mcpEndpointOf, writeResponse } from './node';
 
 setupTestDb();
 
@@ -35,6 +39,14 @@ beforeAll(async () => {
     tools: [
       { name: 'echo', description: 'Echoes text' },
       {
+        name: 'chatty',
+        description: 'Logs before it answers',
+        handler: async (_args, extra) => {
+          await extra.sendNotification({ method: 'notifications/message', params: { level: 'error', data: 'heads up' } });
+          return { content: [{ type: 'text', text: 'said' }] };
+        },
+      },
+      {
         name: 'slow',
         description: 'Answers when released or cancelled',
         handler: (_args, extra) =>
@@ -50,11 +62,10 @@ beforeAll(async () => {
   await syncConnection(org.ownerCtx, c.id);
   const agentId = (await makeAgent(org)).id;
   ({ token } = await makeAgentToken(org, agentId));
-  await createPolicy(org.ownerCtx, createPolicySchema.parse({ name: 'node', rules_json: { allow: ['up/echo', 'up/slow'] } }));
+  await createPolicy(org.ownerCtx, createPolicySchema.parse({ name: 'node', rules_json: { allow: ['up/echo', 'up/slow', 'up/chatty'] } }));
+  // As bin/server.mjs: the gateway endpoint answers what it takes; a 404 stands in for Next.
   server = http.createServer((req, res) => {
-    const endpoint = mcpEndpointOf(req.url ?? '/');
-    if (!endpoint) res.writeHead(404).end();
-    else void serveMcpRequest(req, res, endpoint.scope);
+    if (!answerIfMcp(req, res)) res.writeHead(404, { 'x-answered-by': 'next' }).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://localhost:${(server.address() as AddressInfo).port}`;
@@ -131,7 +142,9 @@ describe('the Node fast path', () => {
       duplex: 'half',
     } as RequestInit);
     expect(chunked.status).toBe(413);
-    expect((await fetch(new URL('/mcp', origin), { method: 'PUT', headers: { authorization: `Bearer ${token}` } })).status).toBe(405);
+    // Methods the endpoint does not have are Next's to answer, as before.
+    const put = await fetch(new URL('/mcp', origin), { method: 'PUT', headers: { authorization: `Bearer ${token}` } });
+    expect(put.headers.get('x-answered-by')).toBe('next');
     const notJson = await post('{"jsonrpc": "2.0", ', { authorization: `Bearer ${token}` });
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toMatchObject({ error: { code: -32700 } });
@@ -173,5 +186,100 @@ describe('the Node fast path', () => {
     await expect.poll(() => upstream.cancellations.length, { timeout: 5_000 }).toBeGreaterThan(before);
     await response.body?.cancel();
     releaseSlow();
+  });
+
+  it('records the peer address, never the one a client claims', async () => {
+    const claimed = '203.0.113.66';
+    const client = new Client({ name: 'spoofer', version: '1' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL('/mcp', origin), { requestInit: { headers: { authorization: `Bearer ${token}`, 'x-axs-peer-ip': claimed } } }),
+    );
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'who' } });
+    const runId = (result._meta as Record<string, string>)['agentxsuite/run_id']!;
+    await client.close();
+    const db = await getDb();
+    const events = await db.select().from(auditEvents).where(and(eq(auditEvents.organizationId, org.id), eq(auditEvents.eventType, 'run_succeeded')));
+    const event = events.find((e) => (e.eventData as { run_id?: string }).run_id === runId)!;
+    expect((event.context as { client: string }).client).toBe('127.0.0.1');
+  });
+
+  it('answers a request without a credential before reading its body', async () => {
+    // Declares a large body and sends none of it: the refusal must not wait for it.
+    const socket = net.connect(Number(new URL(origin).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(`POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 500000\r\n\r\n`);
+    const head = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer before the body was sent')), 3_000);
+      socket.once('data', (chunk) => {
+        clearTimeout(timer);
+        resolve(chunk.toString());
+      });
+    });
+    socket.destroy();
+    expect(head).toMatch(/^HTTP\/1\.1 401/);
+  });
+
+  it('keeps a call that logs before its answer a stream, both messages in order', async () => {
+    const init = await post(initialize, { authorization: `Bearer ${token}` });
+    const session = init.headers.get('mcp-session-id')!;
+    const headers = { authorization: `Bearer ${token}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+    await post(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers);
+    const call = await post(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'chatty', arguments: { text: 'x' } } }), headers);
+    expect(call.headers.get('content-type')).toContain('text/event-stream');
+    const events = (await call.text())
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => JSON.parse(l.slice(6)) as { method?: string; id?: number; params?: { data?: unknown }; result?: unknown });
+    expect(events.map((e) => e.method ?? `response ${e.id}`)).toEqual(['notifications/message', 'response 3']);
+    expect(events[0]!.params!.data).toBe('heads up');
+    expect(events[1]!.result).toMatchObject({ content: [{ type: 'text', text: 'said' }] });
+  });
+});
+
+describe('writeResponse', () => {
+  it('cancels the stream of a client that left before the answer was ready, and of one that leaves while it streams', async () => {
+    let cancelled = 0;
+    const streamed = () =>
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(': open\n\n'));
+          },
+          cancel() {
+            cancelled++;
+          },
+        }),
+        { headers: { 'content-type': 'text/event-stream' } },
+      );
+    const answered: Promise<void>[] = [];
+    const local = http.createServer((req, res) => {
+      answered.push(
+        (async () => {
+          // The answer takes a moment; the first client is gone by then.
+          if (req.url === '/late') await new Promise((r) => setTimeout(r, 200));
+          await writeResponse(res, streamed());
+        })(),
+      );
+    });
+    await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
+    const port = (local.address() as AddressInfo).port;
+    try {
+      const early = new AbortController();
+      const late = fetch(`http://127.0.0.1:${port}/late`, { signal: early.signal }).catch(() => null);
+      await expect.poll(() => answered.length).toBe(1);
+      early.abort();
+      await late;
+      await answered[0];
+      expect(cancelled).toBe(1);
+
+      const during = new AbortController();
+      const open = await fetch(`http://127.0.0.1:${port}/now`, { signal: during.signal });
+      await open.body!.getReader().read();
+      during.abort();
+      await expect.poll(() => cancelled).toBe(2);
+    } finally {
+      local.closeAllConnections();
+      await new Promise((resolve) => local.close(resolve));
+    }
   });
 });

@@ -8,6 +8,7 @@
 // reaches the very same `handleStreamableHttp` through app/mcp/**/route.ts. Same checks, same
 // answers, same headers: only the adaptation between node:http and Fetch objects is ours.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PEER_HEADER } from '@/lib/api/client-key';
 import { logger } from '@/lib/observability/logger';
 import { SECURITY_HEADERS } from '@/lib/http/security-headers';
 import { MAX_MESSAGE_BYTES } from './http';
@@ -19,9 +20,13 @@ const SECURITY = Object.fromEntries(Object.entries(SECURITY_HEADERS).map(([k, v]
 const SCOPED = /^\/mcp\/([^/]+)\/([^/]+)\/?$/;
 
 /** Which gateway endpoint a request path names (the query string is ignored), or null. */
-export function mcpEndpointOf(url: string): { scope: { orgId: string; envId: string } | null } | null {
+const mcpPathOf = (url: string) => {
   const q = url.indexOf('?');
-  const pathname = q < 0 ? url : url.slice(0, q);
+  return q < 0 ? url : url.slice(0, q);
+};
+
+export function mcpEndpointOf(url: string): { scope: { orgId: string; envId: string } | null } | null {
+  const pathname = mcpPathOf(url);
   if (pathname === '/mcp' || pathname === '/mcp/') return { scope: null };
   const m = SCOPED.exec(pathname);
   if (!m) return null;
@@ -69,15 +74,24 @@ function toHeaders(req: IncomingMessage): Headers {
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  // The peer address, never a client's claim (rawHeaders still hold what the client sent).
+  headers.set(PEER_HEADER, req.socket.remoteAddress ?? 'unknown');
   return headers;
 }
 
 /**
  * Writes a Fetch Response to the socket. A stream is written chunk by chunk, unbuffered, until it
  * ends or the client leaves — but a chunk the stream ends right after (a JSON answer, or a POST's
- * last event) goes out with the headers and the end in a single write, instead of three. On this path socket writes cost more than anything else per message.
+ * last event) goes out with the headers and the end in a single write, instead of three: on this
+ * path socket writes cost more than anything else per message. A stream not read to its end is
+ * always cancelled, so the session learns that nobody listens to it any more.
  */
-async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+export async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  if (res.destroyed) {
+    // The client left while the answer was being made.
+    await response.body?.cancel().catch(() => {});
+    return;
+  }
   const headers: Record<string, string> = { ...SECURITY };
   response.headers.forEach((value, key) => {
     headers[key] = value;
@@ -88,6 +102,7 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
     return;
   }
   const reader = response.body.getReader();
+  let finished = false;
   const gone = () => void reader.cancel().catch(() => {});
   res.once('close', gone);
   try {
@@ -97,33 +112,45 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
     if ((await readSoon(pending)) === null) res.flushHeaders();
     for (;;) {
       const { done, value } = await pending;
-      if (done) break;
+      if (done) {
+        finished = true;
+        res.end();
+        return;
+      }
       pending = reader.read();
       const next = await readSoon(pending);
       if (next?.done) {
+        finished = true;
         res.end(value);
         return;
       }
-      if (!res.write(value) && !res.destroyed) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
-      if (res.destroyed) break;
+      if (!res.write(value) && !res.destroyed) await drained(res);
+      if (res.destroyed) return;
     }
   } catch {
-    // The stream was cancelled (the client left) or failed: end what was sent.
+    // The stream failed: the client must be able to tell the answer was cut short.
+    res.destroy();
   } finally {
     res.off('close', gone);
-    if (!res.writableEnded) res.end();
+    if (!finished) await reader.cancel().catch(() => {});
   }
+}
+
+/** Until the socket takes more, or closes. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
 }
 
 /** One request to `/mcp` or `/mcp/{org_id}/{env_id}`, answered exactly as the route handlers answer it. */
 export async function serveMcpRequest(req: IncomingMessage, res: ServerResponse, scope: { orgId: string; envId: string } | null): Promise<void> {
   try {
     const method = req.method ?? 'GET';
-    if (method !== 'GET' && method !== 'POST' && method !== 'DELETE') {
-      send(res, 405, { jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed' }, id: null }, { allow: 'GET, POST, DELETE' });
-      return;
-    }
-    const body = method === 'POST' ? await bodyOf(req) : undefined;
     // The client leaving aborts the request (as under Next): an open stream ends, a call is cancelled.
     const abort = new AbortController();
     res.once('close', () => {
@@ -134,28 +161,37 @@ export async function serveMcpRequest(req: IncomingMessage, res: ServerResponse,
       headers: toHeaders(req),
       signal: abort.signal,
     });
-    // The body goes beside the Request, already read: no stream to build and read back.
-    await writeResponse(res, await handleStreamableHttp(request, scope, body));
+    // The body goes beside the Request, read once the Host and the credential passed (as the
+    // route handler reads it): no stream to build and read back.
+    await writeResponse(res, await handleStreamableHttp(request, scope, method === 'POST' ? () => bodyOf(req) : undefined));
   } catch (error) {
-    logger().error({ err: error, path: req.url }, 'MCP request failed');
+    // The path only: a client may have put a credential in the query string (it is refused).
+    logger().error({ err: error, path: mcpPathOf(req.url ?? '') }, 'MCP request failed');
     if (!res.headersSent) send(res, 500, { jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null });
-    else res.end();
+    else res.destroy();
   }
 }
 
-type NodeHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
-const g = globalThis as unknown as { __axsNodeFastPath?: NodeHandler };
+/**
+ * The production server's question for every request: a request to the gateway endpoint (GET,
+ * POST, DELETE on `/mcp` or `/mcp/{org_id}/{env_id}`) is answered here and true returned; for
+ * anything else (other paths, HEAD, OPTIONS) false, and Next answers it as before.
+ */
+export function answerIfMcp(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'DELETE') return false;
+  const endpoint = req.url ? mcpEndpointOf(req.url) : null;
+  if (!endpoint) return false;
+  void serveMcpRequest(req, res, endpoint.scope);
+  return true;
+}
+
+const g = globalThis as unknown as { __axsNodeFastPath?: typeof answerIfMcp };
 
 /**
- * Offers the gateway endpoint to bin/server.mjs: it asks every request, and a request this
- * returns false for goes to Next. Installed from instrumentation (the Node runtime, production
- * server and `next start` alike); on globalThis because bin/server.mjs is outside Next's bundles.
+ * Offers the gateway endpoint to bin/server.mjs. Installed from instrumentation (the Node runtime,
+ * production server and `next start` alike); on globalThis because bin/server.mjs is outside
+ * Next's bundles.
  */
 export function installNodeFastPath(): void {
-  g.__axsNodeFastPath = (req, res) => {
-    const endpoint = req.url ? mcpEndpointOf(req.url) : null;
-    if (!endpoint) return false;
-    void serveMcpRequest(req, res, endpoint.scope);
-    return true;
-  };
+  g.__axsNodeFastPath = answerIfMcp;
 }

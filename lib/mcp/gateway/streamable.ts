@@ -108,10 +108,14 @@ async function singleAnswerAsJson(response: Response): Promise<Response> {
 }
 
 /**
- * One request to the endpoint. `rawBody`: a POST's body as the caller already read it (the Node
- * fast path); without it the Request's own body is read.
+ * One request to the endpoint. `readRawBody`: reads a POST's body from where the caller holds it
+ * (the Node fast path), once Host and credential passed; without it the Request's own is read.
  */
-export async function handleStreamableHttp(req: Request, scope: { orgId: string; envId: string } | null = null, rawBody?: Uint8Array): Promise<Response> {
+export async function handleStreamableHttp(
+  req: Request,
+  scope: { orgId: string; envId: string } | null = null,
+  readRawBody?: () => Promise<Uint8Array>,
+): Promise<Response> {
   if (!originAllowed(req)) return jsonRpcError(403, -32000, 'Forbidden: this Host or Origin may not use the MCP endpoint');
   const who = await agentOf(req, scope);
   if (!who.ok) return who.response;
@@ -121,7 +125,7 @@ export async function handleStreamableHttp(req: Request, scope: { orgId: string;
 
   let body: unknown;
   if (req.method === 'POST') {
-    const read = await readBody(req, rawBody);
+    const read = await readBody(req, readRawBody);
     if (!read.ok) return read.response;
     body = read.body;
   }
