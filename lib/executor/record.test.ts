@@ -74,12 +74,17 @@ describe('writeRun stores every field as given', () => {
         startedAt: started,
         endedAt: ended,
         durationMs: 1111,
-        inputJson: { text: 'a\u0000b', literal: 'C:\\u0000\\\u0000', ['k\u0000']: 1, nested: { n: [1, 2.5, null, true] } },
+        inputJson: { text: 'a\u0000b', literal: 'C:\\u0000\\\u0000', ['k\u0000']: 1, lone: 'x\ud800y', pair: '😀', nested: { n: [1, 2.5, null, true] } },
         outputJson: { content: [{ type: 'text', text: 'é ✓' }], isError: true, truncated: false },
         errorText: 'The tool reported an error (isError)',
+        modelName: 'model-x',
+        inputTokens: 12,
+        outputTokens: 34,
+        cost: '0.00120000',
+        currency: 'USD',
       },
       [
-        { stepType: 'resolve', message: 'Resolved', details: { target: 'tool:conn/echo' }, at: started, durationMs: 3 },
+        { stepType: 'resolve', message: 'Resolved \ud83d', details: { target: 'tool:conn/echo' }, at: started, durationMs: 3 },
         { stepType: 'upstream', message: 'The tool answered', at: ended, durationMs: null },
       ],
       [
@@ -99,15 +104,18 @@ describe('writeRun stores every field as given', () => {
       startedAt: started,
       endedAt: ended,
       durationMs: 1111,
-      inputJson: { text: 'a\uFFFDb', literal: 'C:\\u0000\\\uFFFD', ['k\uFFFD']: 1, nested: { n: [1, 2.5, null, true] } },
+      inputJson: { text: 'a\uFFFDb', literal: 'C:\\u0000\\\uFFFD', ['k\uFFFD']: 1, lone: 'x\uFFFDy', pair: '😀', nested: { n: [1, 2.5, null, true] } },
       outputJson: { content: [{ type: 'text', text: 'é ✓' }], isError: true, truncated: false },
       errorText: 'The tool reported an error (isError)',
-      inputTokens: 0,
-      cost: null,
+      modelName: 'model-x',
+      inputTokens: 12,
+      outputTokens: 34,
+      cost: '0.00120000',
+      currency: 'USD',
     });
     const steps = await db.select().from(runSteps).where(inArray(runSteps.runId, [id])).orderBy(runSteps.timestamp);
     expect(steps.map((s) => [s.stepType, s.message, s.details, s.timestamp.toISOString(), s.durationMs])).toEqual([
-      ['resolve', 'Resolved', { target: 'tool:conn/echo' }, started.toISOString(), 3],
+      ['resolve', 'Resolved \uFFFD', { target: 'tool:conn/echo' }, started.toISOString(), 3],
       ['upstream', 'The tool answered', {}, ended.toISOString(), null],
     ]);
     const [event] = await db.select().from(auditEvents).where(inArray(auditEvents.eventType, ['run_failed_tool_error']));
@@ -135,6 +143,9 @@ describe('storableJson', () => {
       ['\\\\u0000', '\\\\u0000'],
       [{ ['\u0000k']: ['\u0000', 1] }, { ['\uFFFDk']: ['\uFFFD', 1] }],
       [{ plain: 'no nul here', n: 0 }, { plain: 'no nul here', n: 0 }],
+      ['a\ud800b\udfff', 'a\uFFFDb\uFFFD'], // lone surrogates
+      ['\ud83d\ude00', '😀'], // a pair is a character
+      ['\\ud800', '\\ud800'], // a backslash, then the text ud800
     ];
     for (const [value, stored] of cases) expect(JSON.parse(storableJson(value))).toEqual(stored);
   });

@@ -19,15 +19,17 @@ export interface StepRecord {
 export const newRunId = (): string => randomUUID();
 
 /**
- * Postgres cannot store NUL (\u0000) in text or JSON. Inputs, outputs and messages come from
- * agents and upstreams, so NULs are replaced before writing — a run is never lost to one. The
- * rows travel as JSON text, where JSON.stringify writes every NUL as the escape \u0000: each such
- * escape (one not itself preceded by an escaped backslash) becomes \uFFFD, keys included.
+ * What Postgres cannot store: NUL (\u0000) in text or JSON, and a lone UTF-16 surrogate in JSON.
+ * Inputs, outputs and messages come from agents and upstreams, so both are replaced by U+FFFD
+ * before writing — a run is never lost to one. The rows travel as JSON text, where JSON.stringify
+ * writes every NUL and every lone surrogate as an escape (\u0000, \ud800–\udfff; a paired one
+ * is written as itself): each such escape not itself preceded by an escaped backslash becomes
+ * \uFFFD, in keys too.
  */
-const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
+const UNSTORABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/g;
 export function storableJson(value: unknown): string {
   const json = JSON.stringify(value);
-  return json.includes('\\u0000') ? json.replace(ESCAPED_NUL, '$1\\uFFFD') : json;
+  return json.includes('\\u0000') || /\\ud[89a-f]/.test(json) ? json.replace(UNSTORABLE_ESCAPE, '$1\\uFFFD') : json;
 }
 
 interface PendingRun {
@@ -132,6 +134,11 @@ function runsJson(batch: PendingRun[]): string {
       output_json: r.outputJson ?? null,
       error_text: r.errorText ?? null,
       duration_ms: r.durationMs ?? null,
+      model_name: r.modelName ?? null,
+      input_tokens: r.inputTokens ?? 0,
+      output_tokens: r.outputTokens ?? 0,
+      cost: r.cost ?? null,
+      currency: r.currency ?? null,
     })),
   );
 }
@@ -180,13 +187,16 @@ function eventsJson(batch: PendingRun[]): string {
 const INSERT_RUNS = `
   with written_runs as (
     insert into runs (id, organization_id, environment_id, agent_id, tool_id, user_id, status, target, via,
-                      started_at, ended_at, input_json, output_json, error_text, duration_ms)
+                      started_at, ended_at, input_json, output_json, error_text, duration_ms,
+                      model_name, input_tokens, output_tokens, cost, currency)
     select id, organization_id, environment_id, agent_id, tool_id, user_id, status, target, via,
-           started_at, ended_at, input_json, output_json, error_text, duration_ms
+           started_at, ended_at, input_json, output_json, error_text, duration_ms,
+           model_name, input_tokens, output_tokens, cost, currency
       from jsonb_to_recordset($1::text::jsonb) as r(
         id uuid, organization_id uuid, environment_id uuid, agent_id uuid, tool_id uuid, user_id uuid, status text,
         target text, via text, started_at timestamptz, ended_at timestamptz, input_json jsonb, output_json jsonb,
-        error_text text, duration_ms integer)
+        error_text text, duration_ms integer, model_name text, input_tokens integer, output_tokens integer,
+        cost numeric(18, 8), currency text)
     returning id
   ), written_steps as (
     insert into run_steps (run_id, step_type, message, details, "timestamp", duration_ms)
