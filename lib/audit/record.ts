@@ -53,8 +53,9 @@ export function auditRow(ctx: Pick<Ctx, 'actor' | 'requestId' | 'clientKey'>, in
 
 /** Appends one event. `db` may be a transaction. */
 export async function recordAudit(db: Db, ctx: Pick<Ctx, 'actor' | 'requestId' | 'clientKey'>, input: AuditInput): Promise<void> {
-  // Every change is audited: caches of the organization's configuration learn of it here.
-  orgChanged(input.organizationId);
+  // Every change is audited: caches of the organization's configuration learn of it here. A
+  // refusal changed nothing.
+  if (input.decision !== 'deny') orgChanged(input.organizationId);
   await db.insert(auditEvents).values(auditRow(ctx, input));
   afterAuditWrite(input.organizationId);
 }

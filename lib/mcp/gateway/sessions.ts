@@ -9,6 +9,7 @@ import { agents, issuedTokens } from '@/db/schema';
 import { forgetVerifiedAgentTokens } from '@/lib/auth/agent-jwt';
 import { logger } from '@/lib/observability/logger';
 import { listenForAgentAccessEnded, publishAgentAccessEnded, type AgentAccessEnded } from '@/lib/cluster/agent-access';
+import { listenForOrgChanges } from '@/lib/tenancy/changes';
 import { getClusterBus, type ClusterBus } from '@/lib/cluster/bus';
 import { SessionTable } from './session-table';
 import type { WebSseServerTransport } from './sse-transport';
@@ -83,6 +84,8 @@ export function listenToCluster(bus: ClusterBus = getClusterBus()): void {
   if (!bus.shared || flagged[LISTENING]) return;
   flagged[LISTENING] = true;
   listenForAgentAccessEnded(bus, applyAgentAccessEnded);
+  // The gateway's sessions reuse resolved calls: changes elsewhere drop them here too.
+  listenForOrgChanges(bus);
 }
 
 /** Whether an agent may open one more session in `table` (its own, its organization's and the overall cap). */
