@@ -274,7 +274,9 @@ async function main() {
       }
       // BENCH_CPU_PROF=<dir>: the gateway process writes a V8 CPU profile there when it stops.
       const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-      const server = startProcess(process.execPath, [...profile, 'bin/server.mjs'], env);
+      // BENCH_GATEWAY_NODE_FLAGS: extra flags for the gateway's node (e.g. --trace-gc), space-separated.
+      const flags = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+      const server = startProcess(process.execPath, [...profile, ...flags, 'bin/server.mjs'], env);
       try {
         await waitFor(`${base}/api/health/ready`, 120_000, (s) => s === 200);
         const setup = await setUp(base, upstream.url);
