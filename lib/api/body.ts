@@ -10,10 +10,13 @@ export async function readJsonBody(req: Request, maxBytes = MAX_BODY_BYTES): Pro
   return parseJsonText(await readCapped(req, maxBytes), req.headers.get('content-type') ?? '');
 }
 
-/** The same for a body already read (the gateway's Node path reads it off the socket itself). */
-export function parseJsonBytes(bytes: Uint8Array, contentType: string, maxBytes = MAX_BODY_BYTES): unknown {
+/** The same for a body its caller reads itself (the gateway's Node path, off the socket); `read` stops just past the cap. */
+export async function readJsonBytes(read: () => Promise<Uint8Array>, headers: Headers, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
+  const declared = headers.get('content-length');
+  if (declared && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  const bytes = await read();
   if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
-  return parseJsonText(new TextDecoder('utf-8', { fatal: false }).decode(bytes), contentType);
+  return parseJsonText(new TextDecoder('utf-8', { fatal: false }).decode(bytes), headers.get('content-type') ?? '');
 }
 
 function parseJsonText(text: string, type: string): unknown {

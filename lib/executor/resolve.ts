@@ -156,10 +156,10 @@ const MAX_REMEMBERED = 256;
 
 /**
  * One caller's resolved calls (an MCP session's), reused for up to a second while the
- * organization's configuration is unchanged on this instance (lib/tenancy/changes.ts): a client
- * calling the same tool again and again pays the resolve round trip once a second, not per call.
- * Only what the rows say is reused — the policy, the input check and the rate limit are still
- * decided on every call. A change made on another instance is seen within the second.
+ * organization's configuration is unchanged (lib/tenancy/changes.ts: changes here at once, on
+ * other instances through the cluster bus): a client calling the same tool again and again pays
+ * the resolve round trip once a second, not per call. Only what the rows say is reused — the
+ * policy, the input check and the rate limit are still decided on every call.
  */
 export class ResolutionMemo {
   private readonly entries = new Map<string, { resolved: Resolved; generation: number; until: number }>();

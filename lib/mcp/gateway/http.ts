@@ -3,7 +3,7 @@
 // scope; a scoped path must be the agent's own), and a bounded JSON body.
 import { getDb } from '@/db/client';
 import { requireAgentScope } from '@/lib/agents/me';
-import { parseJsonBytes, readJsonBody } from '@/lib/api/body';
+import { readJsonBody, readJsonBytes } from '@/lib/api/body';
 import { AppError } from '@/lib/api/errors';
 import { authenticate } from '@/lib/auth/authenticate';
 import type { AgentActor } from '@/lib/auth/context';
@@ -35,10 +35,8 @@ export async function readBody(req: Request, readRaw?: () => Promise<Uint8Array>
     return { ok: false, response: jsonRpcError(415, -32000, 'Unsupported Media Type: Content-Type must be application/json') };
   }
   try {
-    if (!readRaw) return { ok: true, body: await readJsonBody(req, MAX_MESSAGE_BYTES) };
-    const declared = req.headers.get('content-length');
-    if (declared && Number(declared) > MAX_MESSAGE_BYTES) throw new AppError('payload_too_large', 'too large');
-    return { ok: true, body: parseJsonBytes(await readRaw(), type, MAX_MESSAGE_BYTES) };
+    const body = readRaw ? await readJsonBytes(readRaw, req.headers, MAX_MESSAGE_BYTES) : await readJsonBody(req, MAX_MESSAGE_BYTES);
+    return { ok: true, body };
   } catch (error) {
     if (error instanceof AppError && error.code === 'payload_too_large') {
       return { ok: false, response: jsonRpcError(413, -32000, `Message larger than ${MAX_MESSAGE_BYTES} bytes`) };

@@ -3,8 +3,8 @@
 // Every MCP message is a request to `/mcp`; going through Next's app-route runtime (routing,
 // request adaptation, response piping, its async context) cost about as much CPU per tools/call
 // as the whole policy + validation + rate-limit pipeline. The production server (bin/server.mjs)
-// therefore hands `/mcp` and `/mcp/{org_id}/{env_id}` to `serveMcpRequest` once instrumentation
-// has installed it; everything else — and every request under `next dev` — goes through Next and
+// therefore asks `answerIfMcp` first, once instrumentation has installed it; everything else —
+// and every request under `next dev` — goes through Next and
 // reaches the very same `handleStreamableHttp` through app/mcp/**/route.ts. Same checks, same
 // answers, same headers: only the adaptation between node:http and Fetch objects is ours.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,12 +19,13 @@ const SECURITY = Object.fromEntries(Object.entries(SECURITY_HEADERS).map(([k, v]
 
 const SCOPED = /^\/mcp\/([^/]+)\/([^/]+)\/?$/;
 
-/** Which gateway endpoint a request path names (the query string is ignored), or null. */
+/** A request target without its query string. */
 const mcpPathOf = (url: string) => {
   const q = url.indexOf('?');
   return q < 0 ? url : url.slice(0, q);
 };
 
+/** Which gateway endpoint a request target names (the query string is ignored), or null. */
 export function mcpEndpointOf(url: string): { scope: { orgId: string; envId: string } | null } | null {
   const pathname = mcpPathOf(url);
   if (pathname === '/mcp' || pathname === '/mcp/') return { scope: null };
@@ -82,9 +83,9 @@ function toHeaders(req: IncomingMessage): Headers {
 /**
  * Writes a Fetch Response to the socket. A stream is written chunk by chunk, unbuffered, until it
  * ends or the client leaves — but a chunk the stream ends right after (a JSON answer, or a POST's
- * last event) goes out with the headers and the end in a single write, instead of three: on this
- * path socket writes cost more than anything else per message. A stream not read to its end is
- * always cancelled, so the session learns that nobody listens to it any more.
+ * last event) goes out with the headers and the end in a single write, instead of three (each a
+ * system call and a wake-up of the client). A stream not read to its end is always cancelled, so
+ * the session learns that nobody listens to it any more.
  */
 export async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
   if (res.destroyed) {
@@ -151,16 +152,9 @@ function drained(res: ServerResponse): Promise<void> {
 export async function serveMcpRequest(req: IncomingMessage, res: ServerResponse, scope: { orgId: string; envId: string } | null): Promise<void> {
   try {
     const method = req.method ?? 'GET';
-    // The client leaving aborts the request (as under Next): an open stream ends, a call is cancelled.
-    const abort = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/mcp'}`, {
-      method,
-      headers: toHeaders(req),
-      signal: abort.signal,
-    });
+    // No abort signal: nothing on this path reads one. A client that leaves is noticed by
+    // writeResponse, which cancels the answer's stream (and so the SDK's mapping of it).
+    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/mcp'}`, { method, headers: toHeaders(req) });
     // The body goes beside the Request, read once the Host and the credential passed (as the
     // route handler reads it): no stream to build and read back.
     await writeResponse(res, await handleStreamableHttp(request, scope, method === 'POST' ? () => bodyOf(req) : undefined));

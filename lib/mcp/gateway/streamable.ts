@@ -44,17 +44,21 @@ function openedAtOnce(response: Response): Response {
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
-/** Settles with what a pending read gives, or null when it has not given it by the next macrotask. */
+/**
+ * Settles with what a pending read gives, or with null when it has not given it in time: by the
+ * next turn of the event loop, or within `waitMs`. A read that fails counts as not given.
+ */
 export function readSoon<T>(read: Promise<T>, waitMs?: number): Promise<T | null> {
   return new Promise((resolve) => {
-    const cancel = waitMs === undefined ? clearImmediate.bind(null, setImmediate(() => resolve(null))) : clearTimeout.bind(null, setTimeout(() => resolve(null), waitMs));
+    const timer = waitMs === undefined ? setImmediate(() => resolve(null)) : setTimeout(() => resolve(null), waitMs);
+    const stop = () => (waitMs === undefined ? clearImmediate(timer as NodeJS.Immediate) : clearTimeout(timer as NodeJS.Timeout));
     void read.then(
       (value) => {
-        cancel();
+        stop();
         resolve(value);
       },
       () => {
-        cancel();
+        stop();
         resolve(null);
       },
     );
