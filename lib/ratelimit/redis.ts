@@ -45,8 +45,8 @@ export class RedisRateLimiter implements RateLimiter {
       // CLIENT SETINFO is Redis >= 7.2; skip it rather than have 7.0 refuse it on every connect.
       disableClientInfo: true,
       connectionName: 'agentxsuite-ratelimit',
-      // Calls consuming at the same moment share one write and one round trip: under load every
-      // tools/call asks Redis once, and a socket write is among the dearest things it does.
+      // Calls consuming at the same moment share one write and one round trip (every tools/call
+      // asks Redis once) instead of one each.
       enableAutoPipelining: true,
     });
     client.defineCommand('axsTokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
