@@ -42,6 +42,10 @@ export async function readBody(req: Request, readRaw?: () => Promise<Uint8Array>
       return { ok: false, response: jsonRpcError(413, -32000, `Message larger than ${MAX_MESSAGE_BYTES} bytes`) };
     }
     if (error instanceof AppError && error.code === 'invalid_json') return { ok: false, response: jsonRpcError(400, -32700, 'Parse error: the body is not JSON') };
+    // A JSON-looking type the body reader does not take (application/jsonl): the same 415 as above.
+    if (error instanceof AppError && error.code === 'unsupported_media_type') {
+      return { ok: false, response: jsonRpcError(415, -32000, 'Unsupported Media Type: Content-Type must be application/json') };
+    }
     throw error;
   }
 }

@@ -4,6 +4,7 @@
 // streams unbuffered, a client that leaves cancels its call.
 import http from 'node:http';
 import net from 'node:net';
+import { PassThrough } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -20,7 +21,7 @@ import { syncConnection } from '@/lib/tools/sync';
 import { setupTestDb } from '@/test/helpers/db';
 import { makeAgent, makeAgentToken, makeOrg, type TestOrg } from '@/test/helpers/fixtures';
 import { startTestMcpServer, type TestMcpServer } from '@/test/helpers/mcp-server';
-import { answerIfMcp, mcpEndpointOf, writeResponse } from './node';
+import { answerIfMcp, bodyOf, mcpEndpointOf, writeResponse } from './node';
 
 setupTestDb();
 
@@ -149,6 +150,9 @@ describe('the Node fast path', () => {
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toMatchObject({ error: { code: -32700 } });
     expect((await post(initialize, { authorization: `Bearer ${token}`, 'content-type': 'text/plain' })).status).toBe(415);
+    const jsonl = await post(initialize, { authorization: `Bearer ${token}`, 'content-type': 'application/jsonl' });
+    expect(jsonl.status).toBe(415);
+    expect(await jsonl.json()).toMatchObject({ error: { code: -32000, message: expect.stringContaining('Unsupported Media Type') } });
     const hostile = await post(initialize, { authorization: `Bearer ${token}`, origin: 'https://evil.example' });
     expect(hostile.status).toBe(403);
     const wrongScope = await post(initialize, { authorization: `Bearer ${token}` }, `/mcp/${org.id}/00000000-0000-4000-8000-000000000000`);
@@ -233,6 +237,36 @@ describe('the Node fast path', () => {
     expect(events.map((e) => e.method ?? `response ${e.id}`)).toEqual(['notifications/message', 'response 3']);
     expect(events[0]!.params!.data).toBe('heads up');
     expect(events[1]!.result).toMatchObject({ content: [{ type: 'text', text: 'said' }] });
+  });
+});
+
+describe('bodyOf', () => {
+  /** A request stream as node:http hands it over (headers, then the body as it arrives). */
+  const request = () => {
+    const stream = new PassThrough();
+    return { stream, req: Object.assign(stream, { headers: {} }) as unknown as http.IncomingMessage };
+  };
+
+  it('reads a body whole, and stops just past the cap', async () => {
+    const whole = request();
+    whole.stream.end('{"a":1}');
+    expect((await bodyOf(whole.req)).toString()).toBe('{"a":1}');
+    const big = request();
+    const read = bodyOf(big.req);
+    for (let i = 0; i < 20; i++) big.stream.write(Buffer.alloc(64 * 1024, 0x20));
+    expect((await read).length).toBeGreaterThan(1024 * 1024);
+    expect((await read).length).toBeLessThanOrEqual(1024 * 1024 + 64 * 1024);
+  });
+
+  it('settles when the client is gone, before or while it is read', async () => {
+    const gone = request();
+    gone.stream.destroy();
+    await expect(bodyOf(gone.req)).rejects.toThrow(/closed the connection/);
+    const leaving = request();
+    const read = bodyOf(leaving.req);
+    leaving.stream.write('{"par');
+    leaving.stream.destroy();
+    await expect(read).rejects.toThrow(/closed the connection/);
   });
 });
 

@@ -51,13 +51,15 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
  * A declared oversize body is not read at all (the Content-Length alone decides). What is left
  * unread is discarded by Node once the answer is sent, as for any handler that does not read it.
  */
-function bodyOf(req: IncomingMessage): Promise<Buffer> {
+export function bodyOf(req: IncomingMessage): Promise<Buffer> {
   if (Number(req.headers['content-length']) > MAX_MESSAGE_BYTES) return Promise.resolve(Buffer.alloc(0));
+  // A client gone while its credential was being checked: no event would ever come.
+  if (req.destroyed || req.readableAborted) return Promise.reject(new ClientGone());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const done = (error?: Error) => {
-      req.off('data', onData).off('end', onEnd).off('error', done);
+      req.off('data', onData).off('end', onEnd).off('error', done).off('close', onClose);
       if (error) reject(error);
       else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
@@ -67,8 +69,17 @@ function bodyOf(req: IncomingMessage): Promise<Buffer> {
       if (size > MAX_MESSAGE_BYTES) done();
     };
     const onEnd = () => done();
-    req.on('data', onData).once('end', onEnd).once('error', done);
+    // After a complete body 'end' comes first (and removed this); before it, the client left.
+    const onClose = () => done(new ClientGone());
+    req.on('data', onData).once('end', onEnd).once('error', done).once('close', onClose);
   });
+}
+
+/** The client went away before its request was read: nobody is left to answer. */
+class ClientGone extends Error {
+  constructor() {
+    super('the client closed the connection before its request was read');
+  }
 }
 
 function toHeaders(req: IncomingMessage): Headers {
@@ -159,6 +170,12 @@ export async function serveMcpRequest(req: IncomingMessage, res: ServerResponse,
     // route handler reads it): no stream to build and read back.
     await writeResponse(res, await handleStreamableHttp(request, scope, method === 'POST' ? () => bodyOf(req) : undefined));
   } catch (error) {
+    // A client that left (mid-body, or while its answer was made) is nobody's error.
+    if (error instanceof ClientGone || req.destroyed || res.destroyed) {
+      logger().debug({ path: mcpPathOf(req.url ?? '') }, 'MCP client left before its answer');
+      if (!res.destroyed) res.destroy();
+      return;
+    }
     // The path only: a client may have put a credential in the query string (it is refused).
     logger().error({ err: error, path: mcpPathOf(req.url ?? '') }, 'MCP request failed');
     if (!res.headersSent) send(res, 500, { jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null });
