@@ -9,6 +9,7 @@ import { startTcpProxy } from '@/test/helpers/net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_REDIS_URL, deleteKeysWithPrefix, describeWithRedis } from '@/lib/ratelimit/test-redis';
 import { ClusterUnavailable, LocalClusterBus, RedisClusterBus, type BusMessage } from './bus';
+import { rejection } from '@/test/helpers/rejection';
 
 const prefix = `axs-test:cluster:${randomUUID().slice(0, 8)}:`;
 const open: RedisClusterBus[] = [];
@@ -40,16 +41,6 @@ function inbox() {
       return messages[taken++]!;
     },
   };
-}
-
-async function rejection(fn: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
-  try {
-    await fn();
-  } catch (error) {
-    return { error, ms: performance.now() - started };
-  }
-  throw new Error('expected a rejection');
 }
 
 await describeWithRedis('RedisClusterBus', () => {

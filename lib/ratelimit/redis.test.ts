@@ -11,6 +11,7 @@ import { RedisRateLimiter } from './redis';
 import { TEST_REDIS_URL, deleteKeysWithPrefix, describeWithRedis, testKeyPrefix } from './test-redis';
 import { TOKEN_BUCKET_LUA } from './token-bucket';
 import { RateLimitStoreUnavailable } from './types';
+import { rejection } from '@/test/helpers/rejection';
 
 const prefix = testKeyPrefix();
 const open: RedisRateLimiter[] = [];
@@ -25,17 +26,6 @@ afterAll(async () => {
   await Promise.all(open.map((l) => l.close()));
   await deleteKeysWithPrefix(prefix);
 });
-
-/** Runs `fn` and answers how long it took to reject, with the error. */
-async function rejection(fn: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
-  try {
-    await fn();
-  } catch (error) {
-    return { error, ms: performance.now() - started };
-  }
-  throw new Error('expected a rejection');
-}
 
 const rule = { capacity: 3, refillPerSecond: 0.5 };
 

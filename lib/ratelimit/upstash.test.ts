@@ -13,19 +13,10 @@ import { TEST_REDIS_URL, deleteKeysWithPrefix, describeWithRedis, testKeyPrefix 
 import { TOKEN_BUCKET_LUA } from './token-bucket';
 import { RateLimitStoreUnavailable } from './types';
 import { UpstashRateLimiter, type UpstashRateLimiterOptions } from './upstash';
+import { rejection } from '@/test/helpers/rejection';
 
 const prefix = testKeyPrefix();
 const rule = { capacity: 3, refillPerSecond: 0.5 };
-
-async function rejection(fn: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
-  try {
-    await fn();
-  } catch (error) {
-    return { error, ms: performance.now() - started };
-  }
-  throw new Error('expected a rejection');
-}
 
 await describeWithRedis('UpstashRateLimiter (REST adapter over Redis 7)', () => {
   let adapter: UpstashRestAdapter;
