@@ -2,22 +2,25 @@
 // bare proxy with no security (mcp-proxy from npm), at concurrency 1 and 16 — in one run.
 //
 //   npm run build                       # the gateway runs as `npm start` would run it
-//   npx tsx bench/gateway.ts [--seconds 5] [--modes embedded,postgres] [--upstream lean|everything] [--skip-proxy]
-//                            [--concurrency 1,16] [--skip-direct]
+//   npx tsx bench/gateway.ts [--seconds 5] [--modes embedded,postgres] [--concurrency 1,16]
+//                            [--upstream minimal|lean|everything] [--client raw|sdk] [--skip-proxy] [--skip-direct]
 //
-// The upstream has one `echo` tool: bench/echo-upstream.ts by default (lean, so the figures
-// measure the path to it), or the real server-everything with --upstream everything. It is
-// reached over Streamable HTTP for the direct and gateway runs, and over stdio behind
-// `mcp-proxy --no-eventStore` (pinned below, fetched with npx) for the bare-proxy run. The gateway runs as production (`node bin/server.mjs`) on
-// the embedded database, and on Postgres + Redis (fresh database, shared rate limits) with
-// `--modes postgres` (TEST/BENCH_DATABASE_URL or postgres://root@127.0.0.1:5432/postgres as admin,
-// REDIS_URL or redis://127.0.0.1:6379). Every gateway call is a full pipeline run: policy, schema,
-// rate limit (a large bucket), run + steps + audit events; the counts are checked at the end.
+// Everything shares this machine's CPUs, so the load and the upstream are kept cheap by default:
+// the client speaks JSON-RPC over keep-alive node:http (--client sdk: the SDK's Client), and the
+// upstream is bench/minimal-upstream.ts, one `echo` tool answered without the SDK (--upstream lean:
+// the same tool on the SDK; everything: the real server-everything). The upstream is reached over
+// Streamable HTTP for the direct and gateway runs, and over stdio behind `mcp-proxy --no-eventStore`
+// (pinned below, fetched with npx) for the bare-proxy run. The gateway runs as production
+// (`node bin/server.mjs`) on the embedded database, and on Postgres + Redis (fresh database, shared
+// rate limits) with `--modes postgres` (TEST/BENCH_DATABASE_URL or postgres://root@127.0.0.1:5432/postgres
+// as admin, REDIS_URL or redis://127.0.0.1:6379). Every gateway call is a full pipeline run: policy,
+// schema, rate limit (a large bucket), run + steps + audit events; the counts are checked at the end.
+// Each case also prints the CPU every process spent per call (Linux, from /proc).
 // Figures only: nothing here decides pass or fail.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -36,8 +39,13 @@ const seconds = Number(opt('seconds', '5'));
 const modes = opt('modes', 'embedded,postgres').split(',').filter(Boolean);
 const skipProxy = args.includes('--skip-proxy');
 const skipDirect = args.includes('--skip-direct');
-/** lean: bench/echo-upstream.ts (measures the path); everything: the real server-everything. */
-const upstreamKind = opt('upstream', 'lean');
+/**
+ * minimal: bench/minimal-upstream.ts, JSON-RPC by hand (measures the path); lean: the same tool
+ * built on the SDK (bench/echo-upstream.ts); everything: the real server-everything.
+ */
+const upstreamKind = opt('upstream', 'minimal');
+/** raw: JSON-RPC over keep-alive node:http (the load costs little CPU); sdk: the SDK's Client. */
+const clientKind = opt('client', 'raw');
 const CONCURRENCY = opt('concurrency', '1,16').split(',').map(Number);
 
 
@@ -75,9 +83,12 @@ function stop(child: ChildProcess): void {
   }
 }
 
-async function startLeanUpstream(): Promise<{ url: string; pid?: number; close: () => Promise<void> }> {
+/** The upstream's source file for --upstream minimal or lean. */
+const upstreamFile = () => path.resolve(upstreamKind === 'lean' ? 'bench/echo-upstream.ts' : 'bench/minimal-upstream.ts');
+
+async function startOwnUpstream(): Promise<{ url: string; pid?: number; close: () => Promise<void> }> {
   const port = await freePort();
-  const child = startProcess(path.resolve('node_modules/.bin/tsx'), [path.resolve('bench/echo-upstream.ts'), 'http', String(port)], {});
+  const child = startProcess(path.resolve('node_modules/.bin/tsx'), [upstreamFile(), 'http', String(port)], {});
   const url = `http://127.0.0.1:${port}/mcp`;
   await waitFor(url, 60_000, () => true);
   return { url, pid: child.pid, close: async () => stop(child) };
@@ -133,17 +144,112 @@ function cpuPerCall(before: ReturnType<typeof cpuSnapshot>, groups: Groups, call
   return out;
 }
 
+/** One MCP session driven by hand: tools/call as a bare JSON-RPC POST on a kept-alive socket. */
+class RawSession {
+  private sessionId: string | null = null;
+  private nextId = 1;
+  constructor(
+    private readonly url: URL,
+    private readonly headers: Record<string, string>,
+    private readonly agent: http.Agent,
+  ) {}
+
+  private post(body: object): Promise<{ status: number; sessionId?: string; message?: { result?: { isError?: boolean }; error?: unknown } }> {
+    const text = JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        this.url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: {
+            ...this.headers,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'content-length': Buffer.byteLength(text),
+            'mcp-protocol-version': '2025-06-18',
+            ...(this.sessionId ? { 'mcp-session-id': this.sessionId } : {}),
+          },
+        },
+        (res) => {
+          let data = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (data += c));
+          res.on('end', () => {
+            const sid = res.headers['mcp-session-id'];
+            // An SSE answer carries the message as the data of its one event.
+            const json = String(res.headers['content-type'] ?? '').includes('text/event-stream')
+              ? data.split('\n').find((line) => line.startsWith('data:') && line.includes('"id"'))?.slice(5)
+              : data;
+            try {
+              resolve({ status: res.statusCode ?? 0, sessionId: typeof sid === 'string' ? sid : undefined, message: json ? JSON.parse(json) : undefined });
+            } catch (error) {
+              reject(error);
+            }
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(text);
+    });
+  }
+
+  async connect(): Promise<void> {
+    const init = await this.post({
+      jsonrpc: '2.0',
+      id: this.nextId++,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+    });
+    if (init.status !== 200 || !init.message?.result) throw new Error(`initialize answered ${init.status}`);
+    this.sessionId = init.sessionId ?? null;
+    await this.post({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  }
+
+  async callTool(name: string, args: Record<string, unknown>): Promise<{ isError: boolean }> {
+    const answer = await this.post({ jsonrpc: '2.0', id: this.nextId++, method: 'tools/call', params: { name, arguments: args } });
+    if (answer.status !== 200 || !answer.message?.result) throw new Error(`tools/call answered ${answer.status}: ${JSON.stringify(answer.message?.error ?? '')}`);
+    return { isError: answer.message.result.isError === true };
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const req = http.request(this.url, { method: 'DELETE', agent: this.agent, headers: { ...this.headers, ...(this.sessionId ? { 'mcp-session-id': this.sessionId } : {}) } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', () => resolve());
+      req.end();
+    });
+  }
+}
+
+interface BenchSession {
+  callTool(name: string, args: Record<string, unknown>): Promise<{ isError: boolean }>;
+  close(): Promise<void>;
+}
+
+async function openSession(url: string, headers: Record<string, string>, agent: http.Agent): Promise<BenchSession> {
+  if (clientKind === 'sdk') {
+    const client = new Client({ name: 'bench', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+    return {
+      callTool: async (name, args) => ({ isError: Boolean((await client.callTool({ name, arguments: args })).isError) }),
+      close: () => client.close(),
+    };
+  }
+  const session = new RawSession(new URL(url), headers, agent);
+  await session.connect();
+  return session;
+}
+
 /** `concurrency` clients, each its own MCP session, calling echo back to back for `seconds`. */
 async function load(url: string, headers: Record<string, string>, concurrency: number, groups: Groups, toolName = 'echo'): Promise<Figures> {
-  const clients = await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      const client = new Client({ name: 'bench', version: '1' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
-      return client;
-    }),
-  );
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const clients = await Promise.all(Array.from({ length: concurrency }, () => openSession(url, headers, agent)));
   // Warm-up: each session's upstream session is opened once, as in steady use.
-  await Promise.all(clients.map((c) => c.callTool({ name: toolName, arguments: { message: 'warm' } })));
+  await Promise.all(clients.map((c) => c.callTool(toolName, { message: 'warm' })));
   const latencies: number[] = [];
   let errors = 0;
   const cpuBefore = cpuSnapshot();
@@ -155,7 +261,7 @@ async function load(url: string, headers: Record<string, string>, concurrency: n
       while (performance.now() < end) {
         const t = performance.now();
         try {
-          const r = await client.callTool({ name: toolName, arguments: { message: `c${i}-${n++}` } });
+          const r = await client.callTool(toolName, { message: `c${i}-${n++}` });
           if (r.isError) errors++;
           else latencies.push(performance.now() - t);
         } catch {
@@ -167,6 +273,7 @@ async function load(url: string, headers: Record<string, string>, concurrency: n
   const elapsed = (performance.now() - started) / 1000;
   const cpu = cpuPerCall(cpuBefore, groups, latencies.length + errors);
   await Promise.all(clients.map((c) => c.close().catch(() => {})));
+  agent.destroy();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
   return { calls: latencies.length, errors, perSecond: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), cpu };
@@ -223,10 +330,12 @@ const row = (label: string, c: number, f: Figures) => {
 async function main() {
   if (modes.length && !fs.existsSync('.next/BUILD_ID')) throw new Error('Run `npm run build` first: the gateway is benchmarked as production.');
   console.log(`bench/gateway.ts — ${seconds} s per case, ${os.cpus().length} CPUs, load avg ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  const upstream = upstreamKind === 'everything' ? await startServerEverythingHttp() : await startLeanUpstream();
+  if (!['minimal', 'lean', 'everything'].includes(upstreamKind)) throw new Error('--upstream is minimal, lean or everything');
+  if (!['raw', 'sdk'].includes(clientKind)) throw new Error('--client is raw or sdk');
+  const upstream = upstreamKind === 'everything' ? await startServerEverythingHttp() : await startOwnUpstream();
   const upstreamStdio =
-    upstreamKind === 'everything' ? [path.resolve('node_modules/.bin/mcp-server-everything'), 'stdio'] : [path.resolve('node_modules/.bin/tsx'), path.resolve('bench/echo-upstream.ts'), 'stdio'];
-  console.log(`upstream: ${upstreamKind === 'everything' ? 'server-everything' : 'bench/echo-upstream.ts'}`);
+    upstreamKind === 'everything' ? [path.resolve('node_modules/.bin/mcp-server-everything'), 'stdio'] : [path.resolve('node_modules/.bin/tsx'), upstreamFile(), 'stdio'];
+  console.log(`upstream: ${upstreamKind === 'everything' ? 'server-everything' : path.relative('.', upstreamFile())}; client: ${clientKind === 'raw' ? 'JSON-RPC over keep-alive node:http' : 'the SDK Client'}`);
   const results: Record<string, Record<number, Figures>> = {};
   try {
     if (!skipDirect) for (const c of CONCURRENCY) row('direct (upstream over HTTP)', c, ((results.direct ??= {})[c] = await load(upstream.url, {}, c, { upstream: upstream.pid })));
