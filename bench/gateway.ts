@@ -335,6 +335,7 @@ async function main() {
   const upstream = upstreamKind === 'everything' ? await startServerEverythingHttp() : await startOwnUpstream();
   const upstreamStdio =
     upstreamKind === 'everything' ? [path.resolve('node_modules/.bin/mcp-server-everything'), 'stdio'] : [path.resolve('node_modules/.bin/tsx'), upstreamFile(), 'stdio'];
+  if (process.env.BENCH_GATEWAY_NODE) console.log(`gateway node: ${process.env.BENCH_GATEWAY_NODE}`);
   console.log(`upstream: ${upstreamKind === 'everything' ? 'server-everything' : path.relative('.', upstreamFile())}; client: ${clientKind === 'raw' ? 'JSON-RPC over keep-alive node:http' : 'the SDK Client'}`);
   const results: Record<string, Record<number, Figures>> = {};
   try {
@@ -385,7 +386,8 @@ async function main() {
       const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
       // BENCH_GATEWAY_NODE_FLAGS: extra flags for the gateway's node (e.g. --trace-gc), space-separated.
       const flags = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-      const server = startProcess(process.execPath, [...profile, ...flags, 'bin/server.mjs'], env);
+      // BENCH_GATEWAY_NODE: another node binary for the gateway (e.g. a newer major), the rest stays on this one.
+      const server = startProcess(process.env.BENCH_GATEWAY_NODE || process.execPath, [...profile, ...flags, 'bin/server.mjs'], env);
       try {
         await waitFor(`${base}/api/health/ready`, 120_000, (s) => s === 200);
         const setup = await setUp(base, upstream.url);
