@@ -97,6 +97,8 @@ async function startOwnUpstream(): Promise<{ url: string; pid?: number; close: (
 interface Figures {
   calls: number;
   errors: number;
+  /** Calls made before the clock started (recorded as runs too). */
+  warmUps: number;
   perSecond: number;
   p50: number;
   p99: number;
@@ -144,9 +146,31 @@ function cpuPerCall(before: ReturnType<typeof cpuSnapshot>, groups: Groups, call
   return out;
 }
 
+type RpcMessage = { id?: unknown; result?: { isError?: boolean; protocolVersion?: string }; error?: unknown };
+
+/** The JSON-RPC messages of an SSE body: events split on blank lines, each event's data lines joined. */
+function sseMessages(body: string): RpcMessage[] {
+  return body
+    .split(/\r\n\r\n|\n\n|\r\r/)
+    .map((event) =>
+      event
+        .split(/\r\n|\n|\r/)
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+        .join('\n'),
+    )
+    .filter(Boolean)
+    .map((data) => JSON.parse(data) as RpcMessage);
+}
+
+/** A request that has not been answered by then fails (the SDK client gives up after 60 s too). */
+const REQUEST_TIMEOUT_MS = 60_000;
+
 /** One MCP session driven by hand: tools/call as a bare JSON-RPC POST on a kept-alive socket. */
 class RawSession {
   private sessionId: string | null = null;
+  /** The version initialize agreed on, sent on every later request (none on initialize itself). */
+  private protocolVersion: string | null = null;
   private nextId = 1;
   constructor(
     private readonly url: URL,
@@ -154,7 +178,8 @@ class RawSession {
     private readonly agent: http.Agent,
   ) {}
 
-  private post(body: object): Promise<{ status: number; sessionId?: string; message?: { result?: { isError?: boolean }; error?: unknown } }> {
+  /** Posts a message; for a request, resolves with the answer whose id is the request's. */
+  private post(body: { id?: number } & Record<string, unknown>): Promise<{ status: number; sessionId?: string; message?: RpcMessage }> {
     const text = JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = http.request(
@@ -167,7 +192,7 @@ class RawSession {
             'content-type': 'application/json',
             accept: 'application/json, text/event-stream',
             'content-length': Buffer.byteLength(text),
-            'mcp-protocol-version': '2025-06-18',
+            ...(this.protocolVersion ? { 'mcp-protocol-version': this.protocolVersion } : {}),
             ...(this.sessionId ? { 'mcp-session-id': this.sessionId } : {}),
           },
         },
@@ -177,12 +202,11 @@ class RawSession {
           res.on('data', (c: string) => (data += c));
           res.on('end', () => {
             const sid = res.headers['mcp-session-id'];
-            // An SSE answer carries the message as the data of its one event.
-            const json = String(res.headers['content-type'] ?? '').includes('text/event-stream')
-              ? data.split('\n').find((line) => line.startsWith('data:') && line.includes('"id"'))?.slice(5)
-              : data;
             try {
-              resolve({ status: res.statusCode ?? 0, sessionId: typeof sid === 'string' ? sid : undefined, message: json ? JSON.parse(json) : undefined });
+              // An SSE answer may carry notifications or server requests before the answer.
+              const messages = !data ? [] : String(res.headers['content-type'] ?? '').includes('text/event-stream') ? sseMessages(data) : [JSON.parse(data) as RpcMessage];
+              const message = messages.find((m) => m.id === body.id && ('result' in m || 'error' in m));
+              resolve({ status: res.statusCode ?? 0, sessionId: typeof sid === 'string' ? sid : undefined, message });
             } catch (error) {
               reject(error);
             }
@@ -190,6 +214,7 @@ class RawSession {
           res.on('error', reject);
         },
       );
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
       req.on('error', reject);
       req.end(text);
     });
@@ -200,11 +225,13 @@ class RawSession {
       jsonrpc: '2.0',
       id: this.nextId++,
       method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
     });
-    if (init.status !== 200 || !init.message?.result) throw new Error(`initialize answered ${init.status}`);
+    if (init.status !== 200 || !init.message?.result?.protocolVersion) throw new Error(`initialize answered ${init.status}`);
     this.sessionId = init.sessionId ?? null;
-    await this.post({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    this.protocolVersion = init.message.result.protocolVersion;
+    const initialized = await this.post({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    if (initialized.status !== 202) throw new Error(`notifications/initialized answered ${initialized.status}`);
   }
 
   async callTool(name: string, args: Record<string, unknown>): Promise<{ isError: boolean }> {
@@ -219,6 +246,7 @@ class RawSession {
         res.resume();
         res.on('end', resolve);
       });
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy());
       req.on('error', () => resolve());
       req.end();
     });
@@ -244,12 +272,25 @@ async function openSession(url: string, headers: Record<string, string>, agent: 
   return session;
 }
 
+const WARM_UP_MS = 1_000;
+
 /** `concurrency` clients, each its own MCP session, calling echo back to back for `seconds`. */
 async function load(url: string, headers: Record<string, string>, concurrency: number, groups: Groups, toolName = 'echo'): Promise<Figures> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const clients = await Promise.all(Array.from({ length: concurrency }, () => openSession(url, headers, agent)));
-  // Warm-up: each session's upstream session is opened once, as in steady use.
-  await Promise.all(clients.map((c) => c.callTool(toolName, { message: 'warm' })));
+  // Warm-up, the same in every case: a second of calls, not measured (each session's upstream
+  // session opens, and every process on the path has run this code before the clock starts).
+  const warmEnd = performance.now() + WARM_UP_MS;
+  let warmUps = 0;
+  await Promise.all(
+    clients.map(async (c) => {
+      while (performance.now() < warmEnd) {
+        const r = await c.callTool(toolName, { message: 'warm' });
+        warmUps++;
+        if (r.isError) throw new Error('the warm-up call answered isError');
+      }
+    }),
+  );
   const latencies: number[] = [];
   let errors = 0;
   const cpuBefore = cpuSnapshot();
@@ -276,7 +317,7 @@ async function load(url: string, headers: Record<string, string>, concurrency: n
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  return { calls: latencies.length, errors, perSecond: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), cpu };
+  return { calls: latencies.length, errors, warmUps, perSecond: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), cpu };
 }
 
 async function api<T>(base: string, method: string, p: string, token: string | null, body?: unknown): Promise<T> {
@@ -386,7 +427,8 @@ async function main() {
       const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
       // BENCH_GATEWAY_NODE_FLAGS: extra flags for the gateway's node (e.g. --trace-gc), space-separated.
       const flags = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-      // BENCH_GATEWAY_NODE: another node binary for the gateway (e.g. a newer major), the rest stays on this one.
+      // BENCH_GATEWAY_NODE: another node binary for the gateway alone (e.g. a newer major); the load
+      // runs on this one, the upstream and mcp-proxy on the `node` of PATH.
       const server = startProcess(process.env.BENCH_GATEWAY_NODE || process.execPath, [...profile, ...flags, 'bin/server.mjs'], env);
       try {
         await waitFor(`${base}/api/health/ready`, 120_000, (s) => s === 200);
@@ -396,7 +438,7 @@ async function main() {
         for (const c of CONCURRENCY) {
           const f = await load(`${base}/mcp`, { authorization: `Bearer ${setup.agentToken}` }, c, { gateway: server.pid, upstream: upstream.pid });
           (results[mode] ??= {})[c] = f;
-          expected += f.calls + f.errors + c; // + the warm-up calls
+          expected += f.calls + f.errors + f.warmUps;
           row(label, c, f);
         }
         console.log(`  runs recorded: ${await countRuns(base, setup.userToken, setup.orgId)} for ${expected} calls made`);

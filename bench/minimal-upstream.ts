@@ -26,6 +26,18 @@ interface Message {
   params?: { protocolVersion?: string; name?: string; arguments?: { message?: unknown } };
 }
 
+const PARSE_ERROR = { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: one JSON-RPC message (an object) expected' } };
+
+/** One JSON-RPC message, or null for anything else (not JSON, an array, a scalar). */
+function parse(text: string): Message | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Message) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The answer to one message, or null for a notification (or an answer the client sent). */
 function answer(message: Message): object | null {
   if (message.id === undefined || message.id === null || !message.method) return null;
@@ -56,7 +68,8 @@ if (mode === 'stdio') {
   const lines = readline.createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     if (!line.trim()) return;
-    const reply = answer(JSON.parse(line) as Message);
+    const message = parse(line);
+    const reply = message ? answer(message) : PARSE_ERROR;
     if (reply) process.stdout.write(`${JSON.stringify(reply)}\n`);
   });
 } else if (mode === 'http') {
@@ -74,23 +87,23 @@ if (mode === 'stdio') {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      let message: Message;
-      try {
-        message = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Message;
-      } catch {
-        return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}');
-      }
+      const message = parse(Buffer.concat(chunks).toString('utf8'));
+      // One message per POST: this fixture takes no batches.
+      if (!message) return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(PARSE_ERROR));
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (message.method === 'initialize') {
         const id = randomUUID();
         sessions.add(id);
         headers['mcp-session-id'] = id;
-      } else if (typeof sessionId !== 'string' || !sessions.has(sessionId)) {
+      } else if (typeof sessionId !== 'string') {
+        return void res.writeHead(400).end();
+      } else if (!sessions.has(sessionId)) {
         return void res.writeHead(404).end();
       }
       const reply = answer(message);
       if (!reply) return void res.writeHead(202).end();
-      res.writeHead(200, headers).end(JSON.stringify(reply));
+      const text = JSON.stringify(reply);
+      res.writeHead(200, { ...headers, 'content-length': String(Buffer.byteLength(text)) }).end(text);
     });
   });
   server.keepAliveTimeout = 60_000;
