@@ -32,7 +32,7 @@ export interface SseSessionRecord {
   agentId: string;
   orgId: string;
   jti: string | null;
-  /** What the client asked for at initialize (decides whether batches are allowed); null before. */
+  /** The version negotiated at initialize (decides whether batches are allowed); null before. */
   protocolVersion: string | null;
 }
 

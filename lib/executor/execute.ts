@@ -80,6 +80,8 @@ export interface ExecuteResult {
   isError: boolean;
   content: unknown[];
   structuredContent?: unknown;
+  /** The upstream result's `_meta` (MCP callers get it back, with the gateway's keys added). */
+  meta?: Record<string, unknown>;
   /** The result was larger than RUN_MAX_OUTPUT_BYTES and was cut (the content says so too). */
   truncated: boolean;
   agent: { id: string; name: string };
@@ -375,6 +377,7 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
     isError: output.isError,
     content: output.content,
     ...(output.structuredContent !== undefined ? { structuredContent: output.structuredContent } : {}),
+    ...(output.meta ? { meta: output.meta } : {}),
     truncated: output.truncated,
     agent: { id: agent.id, name: agent.name },
     tool: { id: log.toolId, name: log.toolName, target: log.target },
@@ -434,7 +437,7 @@ async function finish(ctx: ExecuteCtx, log: RunLog, request: ExecuteRequest, inp
 }
 
 interface Called {
-  result: { content?: unknown; structuredContent?: unknown; isError?: unknown };
+  result: { content?: unknown; structuredContent?: unknown; isError?: unknown; _meta?: unknown };
   /** Credentials the gateway sent for this call: redacted from what is stored and returned. */
   secrets: readonly string[];
 }

@@ -26,21 +26,30 @@ export function redact<T>(value: T, secrets: readonly string[]): T {
 export interface ToolOutput {
   content: unknown[];
   structuredContent?: unknown;
+  /** The upstream result's own `_meta`, passed on to MCP callers as it came (after redaction). */
+  meta?: Record<string, unknown>;
   isError: boolean;
   truncated: boolean;
   /** Size of the result as returned by the upstream (after redaction), in bytes of JSON. */
   bytes: number;
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /**
  * Caps a tool result at `maxBytes` of JSON: content items are kept whole while they fit; the
- * rest are replaced by one text item saying how much was left out (structured content is dropped
- * when it alone does not fit).
+ * rest are replaced by one text item saying how much was left out. Structured content and
+ * `_meta` are dropped then; a result that had structured content becomes an error result, since
+ * without it the result no longer matches the tool's output schema (clients validate it).
  */
-export function capOutput(result: { content?: unknown; structuredContent?: unknown; isError?: unknown }, maxBytes: number): ToolOutput {
+export function capOutput(result: { content?: unknown; structuredContent?: unknown; isError?: unknown; _meta?: unknown }, maxBytes: number): ToolOutput {
   const content = Array.isArray(result.content) ? result.content : [];
   const isError = result.isError === true;
-  const full = { content, ...(result.structuredContent !== undefined ? { structuredContent: result.structuredContent } : {}) };
+  const full = {
+    content,
+    ...(result.structuredContent !== undefined ? { structuredContent: result.structuredContent } : {}),
+    ...(isRecord(result._meta) ? { meta: result._meta } : {}),
+  };
   const bytes = Buffer.byteLength(JSON.stringify(full));
   if (bytes <= maxBytes) return { ...full, isError, truncated: false, bytes };
 
@@ -48,13 +57,17 @@ export function capOutput(result: { content?: unknown; structuredContent?: unkno
   let used = 2;
   for (const item of content) {
     const size = Buffer.byteLength(JSON.stringify(item)) + 1;
-    if (used + size > maxBytes - 200) break;
+    if (used + size > maxBytes - 300) break;
     kept.push(item);
     used += size;
   }
+  const lostStructure = result.structuredContent !== undefined;
   kept.push({
     type: 'text',
-    text: `[AgentxSuite: the tool's result was ${bytes} bytes; it was truncated to the first ${kept.length} of ${content.length} content item(s) to stay under ${maxBytes} bytes]`,
+    text:
+      `[AgentxSuite: the tool's result was ${bytes} bytes; it was truncated to the first ${kept.length} of ${content.length} content item(s) to stay under ${maxBytes} bytes` +
+      (lostStructure ? '; its structured content was left out' : '') +
+      ']',
   });
-  return { content: kept, isError, truncated: true, bytes };
+  return { content: kept, isError: isError || lostStructure, truncated: true, bytes };
 }

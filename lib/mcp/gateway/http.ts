@@ -1,6 +1,13 @@
 // HTTP checks every gateway endpoint makes before any MCP message is handled: Host/Origin
 // (DNS rebinding), the agent credential (never from the URL; user tokens refused; the `mcp`
 // scope; a scoped path must be the agent's own), and a bounded JSON body.
+import {
+  isInitializeRequest,
+  JSONRPCMessageSchema,
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCMessage,
+} from '@modelcontextprotocol/sdk/types.js';
 import { getDb } from '@/db/client';
 import { requireAgentScope } from '@/lib/agents/me';
 import { readJsonBody, readJsonBytes } from '@/lib/api/body';
@@ -13,6 +20,41 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 export function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
   return Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status, headers: { 'cache-control': 'no-store', ...headers } });
+}
+
+/** Protocol versions from which JSON-RPC batches are no longer part of the protocol. */
+export const NO_BATCH_FROM = '2025-06-18';
+
+/**
+ * The version a session runs at after this initialize request: the one asked for when supported,
+ * else the latest — as the SDK's Server answers it. null when `body` is not an initialize request.
+ */
+export function negotiatedProtocolVersion(body: unknown): string | null {
+  if (Array.isArray(body) || !isInitializeRequest(body as JSONRPCMessage)) return null;
+  const asked = (body as { params: { protocolVersion: unknown } }).params.protocolVersion;
+  return typeof asked === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(asked) ? asked : LATEST_PROTOCOL_VERSION;
+}
+
+/**
+ * Why a body cannot be taken as JSON-RPC, or null: not a JSON-RPC 2.0 message (or batch of them)
+ * → -32600 Invalid Request; a batch on a session whose negotiated version has no batches, or a
+ * batch carrying initialize (never batched, whatever the version) → -32600 as well. The version
+ * is the one negotiated at initialize, never what a later request's header claims.
+ */
+export function refusedMessage(body: unknown, sessionVersion: string | null): Response | null {
+  const messages = Array.isArray(body) ? body : [body];
+  if (!messages.every((m) => JSONRPCMessageSchema.safeParse(m).success)) {
+    return jsonRpcError(400, -32600, 'Invalid Request: not a JSON-RPC 2.0 message');
+  }
+  if (!Array.isArray(body)) return null;
+  if (body.length === 0) return jsonRpcError(400, -32600, 'Invalid Request: an empty batch');
+  if ((sessionVersion ?? '2024-11-05') >= NO_BATCH_FROM) {
+    return jsonRpcError(400, -32600, `JSON-RPC batches are not part of protocol ${NO_BATCH_FROM} and later`);
+  }
+  if (body.some((m) => isInitializeRequest(m as JSONRPCMessage))) {
+    return jsonRpcError(400, -32600, 'Invalid Request: initialize must not be part of a JSON-RPC batch');
+  }
+  return null;
 }
 
 /** DNS rebinding: a browser page on another origin (or a hostile name pointing here) is refused. */

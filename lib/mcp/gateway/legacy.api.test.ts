@@ -111,20 +111,27 @@ describe('legacy HTTP+SSE', () => {
   });
 
   it('takes batches from 2024-11-05 clients and refuses them from 2025-06-18 on', async () => {
-    const open = async (protocolVersion: string) => {
-      const res = await sseRoute.GET(new Request(new URL('/.well-known/mcp/sse', BASE), { headers: { authorization: `Bearer ${token}` } }));
+    const initialize = (protocolVersion: string) => ({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    const auth = { authorization: `Bearer ${token}` };
+    const open = async (protocolVersion: string, batch: unknown[] = [{ jsonrpc: '2.0', id: 2, method: 'ping' }, { jsonrpc: '2.0', id: 3, method: 'ping' }]) => {
+      const res = await sseRoute.GET(new Request(new URL('/.well-known/mcp/sse', BASE), { headers: auth }));
       const reader = res.body!.getReader();
       const first = new TextDecoder().decode((await reader.read()).value);
       const path = /data: (\S+)/.exec(first)![1]!;
-      const auth = { authorization: `Bearer ${token}` };
-      const init = await post(messagesRoute.POST, path, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }, auth);
+      const init = await post(messagesRoute.POST, path, initialize(protocolVersion), auth);
       expect(init.status).toBe(202);
-      const batch = await post(messagesRoute.POST, path, [{ jsonrpc: '2.0', id: 2, method: 'ping' }, { jsonrpc: '2.0', id: 3, method: 'ping' }], auth);
+      const answer = await post(messagesRoute.POST, path, batch, auth);
       await reader.cancel();
-      return batch.status;
+      return { status: answer.status, code: answer.status === 202 ? null : ((await answer.json()) as { error: { code: number } }).error.code };
     };
-    expect(await open('2024-11-05')).toBe(202);
-    expect(await open('2025-06-18')).toBe(400);
+    expect(await open('2024-11-05')).toEqual({ status: 202, code: null });
+    expect(await open('2025-06-18')).toEqual({ status: 400, code: -32600 });
+    // The negotiated version decides: an unsupported version asked for is answered with the
+    // latest, which has no batches.
+    expect(await open('1999-01-01')).toEqual({ status: 400, code: -32600 });
+    // initialize is never part of a batch, and an empty batch is no request.
+    expect(await open('2024-11-05', [initialize('2024-11-05'), { jsonrpc: '2.0', id: 3, method: 'ping' }])).toEqual({ status: 400, code: -32600 });
+    expect(await open('2024-11-05', [])).toEqual({ status: 400, code: -32600 });
   });
 });
 

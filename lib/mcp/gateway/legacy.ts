@@ -3,7 +3,6 @@
 // `endpoint`: this session's messages URL), `messages` takes the client's JSON-RPC messages, and
 // `tools` / `run` are plain JSON conveniences. Same identity rules and the same MCP server as the
 // Streamable HTTP endpoint; every tool call goes through the execute pipeline.
-import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { getDb } from '@/db/client';
 import { clientKey } from '@/lib/api/client-key';
@@ -16,16 +15,13 @@ import { isSessionId, processSseRelay, type RelayedMessage, type SseRelay } from
 import { env } from '@/lib/env';
 import { executeTool } from '@/lib/executor/execute';
 import { logger } from '@/lib/observability/logger';
-import { agentOf, jsonRpcError, originAllowed, readBody } from './http';
+import { agentOf, jsonRpcError, negotiatedProtocolVersion, originAllowed, readBody, refusedMessage } from './http';
 import { createGatewayServer, GATEWAY_INFO } from './server';
 import { hasRoomFor, sseSessions } from './sessions';
 import { WebSseServerTransport } from './sse-transport';
 import { agentToolView } from './view';
 
 export type Scope = { orgId: string; envId: string } | null;
-
-/** Protocol versions from which JSON-RPC batches are no longer part of the protocol. */
-const NO_BATCH_FROM = '2025-06-18';
 
 const base = (scope: Scope) => (scope ? `/mcp/${scope.orgId}/${scope.envId}/.well-known/mcp` : '/.well-known/mcp');
 
@@ -73,27 +69,19 @@ export async function postSseMessage(req: Request, scope: Scope): Promise<Respon
   const read = await readBody(req);
   if (!read.ok) return read.response;
   const body = read.body;
-  // The version the client asked for at initialize decides whether batches are still allowed.
-  const asked = askedProtocolVersion(body);
-  if (asked !== null) {
-    session.protocolVersion = asked;
+  // The version negotiated at initialize decides whether batches are still allowed.
+  const negotiated = negotiatedProtocolVersion(body);
+  if (negotiated !== null) {
+    session.protocolVersion = negotiated;
     // Recorded for the other instances before the client hears back (they check batches too).
-    await relay()?.noteProtocolVersion(id, asked);
+    await relay()?.noteProtocolVersion(id, negotiated);
   }
-  if (batchRefused(body, session.protocolVersion)) return batchRefusal();
+  const refused = refusedMessage(body, session.protocolVersion);
+  if (refused) return refused;
   sseSessions().touch(id, who.actor.agentId);
   relay()?.touch(id);
   return session.transport.handlePostMessage(req, body);
 }
-
-/** The protocol version an initialize request asks for, else null. */
-function askedProtocolVersion(body: unknown): string | null {
-  if (Array.isArray(body) || !isInitializeRequest(body as JSONRPCMessage)) return null;
-  return String((body as { params: { protocolVersion: unknown } }).params.protocolVersion);
-}
-
-const batchRefused = (body: unknown, protocolVersion: string | null) => Array.isArray(body) && (protocolVersion ?? '2024-11-05') >= NO_BATCH_FROM;
-const batchRefusal = () => jsonRpcError(400, -32600, `JSON-RPC batches are not part of protocol ${NO_BATCH_FROM} and later`);
 
 // ---- Several instances (REDIS_URL): sessions held by another instance (lib/cluster/sse-relay.ts).
 
@@ -121,11 +109,10 @@ async function relayToHolder(req: Request, id: string, actor: AgentActor): Promi
   const read = await readBody(req);
   if (!read.ok) return read.response;
   const body = read.body;
-  if (batchRefused(body, record.protocolVersion)) return batchRefusal();
-  const invalid = await refusedByTransport(req, body);
-  if (invalid) return invalid;
-  const asked = askedProtocolVersion(body);
-  if (asked !== null) await shared.noteProtocolVersion(id, asked);
+  const refused = refusedMessage(body, record.protocolVersion) ?? (await refusedByTransport(req, body));
+  if (refused) return refused;
+  const negotiated = negotiatedProtocolVersion(body);
+  if (negotiated !== null) await shared.noteProtocolVersion(id, negotiated);
   const url = new URL(req.url);
   let delivered: boolean;
   try {
@@ -157,8 +144,8 @@ function deliverRelayed(sessionId: string, message: RelayedMessage): void {
   const table = sseSessions();
   const session = table.get(sessionId, message.agentId);
   if (!session) return; // ended meanwhile, or not this agent's: the sender's record was stale
-  const asked = askedProtocolVersion(message.body);
-  if (asked !== null) session.protocolVersion = asked;
+  const negotiated = negotiatedProtocolVersion(message.body);
+  if (negotiated !== null) session.protocolVersion = negotiated;
   table.touch(sessionId, message.agentId);
   relay()?.touch(sessionId);
   // The receiving instance checked the credential and the body; no credential travels with it.

@@ -191,7 +191,8 @@ export function createGatewayServer(ctx: GatewayCtx): Server {
         content: result.content as CallToolResult['content'],
         ...(result.structuredContent !== undefined ? { structuredContent: result.structuredContent as Record<string, unknown> } : {}),
         ...(result.isError ? { isError: true } : {}),
-        _meta: { 'agentxsuite/run_id': result.run_id, ...(result.truncated ? { 'agentxsuite/truncated': true } : {}) },
+        // The upstream's own _meta passes through; the gateway's keys are added (and win).
+        _meta: { ...result.meta, 'agentxsuite/run_id': result.run_id, ...(result.truncated ? { 'agentxsuite/truncated': true } : {}) },
       };
     } catch (error) {
       if (error instanceof AppError && error.status < 500) return refusalResult(error);

@@ -18,6 +18,8 @@ export interface LiveSession {
   transport: WebStandardStreamableHTTPServerTransport;
   /** The credential that opened it: revoking that token closes the session. */
   jti: string | null;
+  /** Negotiated at initialize: decides whether batches are allowed (never a later header). */
+  protocolVersion: string;
 }
 
 const g = globalThis as unknown as { __axsMcpSessions?: SessionTable<LiveSession> };

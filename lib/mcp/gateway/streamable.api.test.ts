@@ -196,6 +196,13 @@ describe('Streamable HTTP endpoint', () => {
     });
     expect(batch.status).toBe(400);
     expect((await batch.json()).error.code).toBe(-32600);
+    // The version negotiated at initialize decides, not what a later header claims.
+    const olderHeader = await raw({
+      body: JSON.stringify([{ jsonrpc: '2.0', id: 4, method: 'ping' }, { jsonrpc: '2.0', id: 5, method: 'ping' }]),
+      headers: { ...auth, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-03-26' },
+    });
+    expect(olderHeader.status).toBe(400);
+    expect((await olderHeader.json()).error.code).toBe(-32600);
     const wrongType = await raw({ body: initialize, headers: { ...auth, 'content-type': 'text/plain' } });
     expect(wrongType.status).toBe(415);
   });
@@ -238,9 +245,12 @@ describe('Streamable HTTP endpoint', () => {
     // The JSON-RPC error codes of the protocol.
     expect((await rpc('{"jsonrpc":"2.0","id":20,"method":"no/such/method"}')).error?.code).toBe(-32601);
     expect((await rpc('{"jsonrpc":"2.0","id":21,"method":"tools/call","params":{"arguments":{}}}')).error?.code).toBe(-32602);
-    const invalid = await raw({ body: '{"jsonrpc":"2.0","id":22}', headers });
-    expect(invalid.status).toBe(400);
-    expect((await invalid.json()).error.code).toBe(-32700);
+    // JSON that is no JSON-RPC message is an Invalid Request, not a parse error.
+    for (const body of ['{"jsonrpc":"2.0","id":22}', '{"jsonrpc":"1.0","id":23,"method":"ping"}', '42', '[{"jsonrpc":"2.0","id":24}]']) {
+      const invalid = await raw({ body, headers });
+      expect(invalid.status, body).toBe(400);
+      expect((await invalid.json()).error.code, body).toBe(-32600);
+    }
   });
 
   it('opens the standalone GET stream at once, and a reconnecting agent replaces its least recently used session instead of being locked out', async () => {

@@ -10,13 +10,10 @@ import { getDb } from '@/db/client';
 import { clientKey } from '@/lib/api/client-key';
 import { requestIdOf } from '@/lib/api/request-id';
 import { logger } from '@/lib/observability/logger';
-import { agentOf, jsonRpcError, originAllowed, readBody } from './http';
+import { agentOf, jsonRpcError, negotiatedProtocolVersion, originAllowed, readBody, refusedMessage } from './http';
 import { createGatewayServer } from './server';
 import { SessionLimitError } from './session-table';
 import { hasRoomFor, mcpSessions } from './sessions';
-
-/** Protocol versions from which JSON-RPC batches are no longer part of the protocol. */
-const NO_BATCH_FROM = '2025-06-18';
 
 const OPENING = new TextEncoder().encode(': stream open\n\n');
 
@@ -137,8 +134,9 @@ export async function handleStreamableHttp(
   if (sessionId) {
     const session = table.get(sessionId, actor.agentId);
     if (!session) return jsonRpcError(404, -32001, 'Session not found');
-    if (Array.isArray(body) && (req.headers.get('mcp-protocol-version') ?? NO_BATCH_FROM) >= NO_BATCH_FROM) {
-      return jsonRpcError(400, -32600, `JSON-RPC batches are not part of protocol ${NO_BATCH_FROM} and later`);
+    if (req.method === 'POST') {
+      const refused = refusedMessage(body, session.protocolVersion);
+      if (refused) return refused;
     }
     table.touch(sessionId, actor.agentId);
     const response = await session.transport.handleRequest(req, { parsedBody: body });
@@ -151,13 +149,14 @@ export async function handleStreamableHttp(
   if (!hasRoomFor(table, actor)) {
     return jsonRpcError(429, -32000, 'Too many open MCP sessions; close some (DELETE) or wait for idle ones to expire', { 'retry-after': '30' });
   }
+  const protocolVersion = negotiatedProtocolVersion(body)!;
   const db = await getDb();
   const server = createGatewayServer({ db, actor, requestId: requestIdOf(req), clientKey: clientKey(req) });
   const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: () => randomUUID(),
     onsessioninitialized: (id) => {
       try {
-        table.add(id, { transport, jti: actor.jti }, { ownerKey: actor.agentId, orgId: actor.orgId });
+        table.add(id, { transport, jti: actor.jti, protocolVersion }, { ownerKey: actor.agentId, orgId: actor.orgId });
       } catch (error) {
         if (!(error instanceof SessionLimitError)) throw error;
         logger().warn({ agent_id: actor.agentId, limit: error.limit }, 'MCP session refused at its cap');
