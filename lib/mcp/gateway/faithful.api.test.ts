@@ -19,6 +19,7 @@ import { syncConnection } from '@/lib/tools/sync';
 import { setupTestDb } from '@/test/helpers/db';
 import { makeAgent, makeAgentToken, makeOrg, type TestOrg } from '@/test/helpers/fixtures';
 import { startConformanceUpstream, type ConformanceUpstream } from '@/test/fixtures/conformance-upstream';
+import { DEFAULT_OUTBOUND_LIMITS, OutboundLedger, OutboundOverflowError, setOutboundLedgerForTests } from './outbound';
 
 setupTestDb();
 
@@ -51,7 +52,7 @@ beforeAll(async () => {
   ({ token } = await makeAgentToken(org, agentId));
   await createPolicy(
     org.ownerCtx,
-    createPolicySchema.parse({ name: 'faithful', rules_json: { allow: ['conf/test_resource_link', 'conf/test_structured_content', 'conf/test_elicitation'] } }),
+    createPolicySchema.parse({ name: 'faithful', rules_json: { allow: ['conf/test_resource_link', 'conf/test_structured_content', 'conf/test_elicitation', 'conf/test_tool_with_logging'] } }),
   );
 });
 
@@ -135,5 +136,48 @@ describe('elicitation relayed by policy', () => {
       },
     });
     await client.close();
+  });
+});
+
+describe('a client that does not read its stream', () => {
+  it('has the stream closed at the cap on waiting messages, while the call itself completes and is recorded', async () => {
+    const ledger = new OutboundLedger({ ...DEFAULT_OUTBOUND_LIMITS, perStreamMessages: 2 });
+    setOutboundLedgerForTests(ledger);
+    try {
+      const client = await connect();
+      const transport = (client as unknown as { transport: StreamableHTTPClientTransport }).transport;
+      const call = await route.POST(
+        new Request(new URL('/mcp', BASE), {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-session-id': transport.sessionId!,
+            'mcp-protocol-version': '2025-06-18',
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'test_tool_with_logging', arguments: {} } }),
+        }),
+      );
+      // Three log notifications then the answer, while nobody reads: the third passes the cap of two.
+      expect(call.headers.get('content-type')).toContain('text/event-stream');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await expect(call.body!.getReader().read()).rejects.toBeInstanceOf(OutboundOverflowError);
+      expect(ledger.held()).toBe(0);
+      // The call went on without its reader: it finished and was recorded like any other.
+      const db = await getDb();
+      const events = await db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.organizationId, org.id), eq(auditEvents.eventType, 'run_succeeded'), eq(auditEvents.target, 'tool:conf/test_tool_with_logging')));
+      expect(events).toHaveLength(1);
+      // The session goes on for a client that reads.
+      expect(((await client.callTool({ name: 'test_tool_with_logging', arguments: {} })) as ToolResult).content).toEqual([
+        { type: 'text', text: 'Tool with logging executed successfully' },
+      ]);
+      await client.close();
+    } finally {
+      setOutboundLedgerForTests(undefined);
+    }
   });
 });

@@ -17,6 +17,7 @@ import { executeTool } from '@/lib/executor/execute';
 import { logger } from '@/lib/observability/logger';
 import { agentOf, jsonRpcError, negotiatedProtocolVersion, originAllowed, readBody, refusedMessage } from './http';
 import { createGatewayServer, GATEWAY_INFO } from './server';
+import { StreamAccount } from './outbound';
 import { hasRoomFor, sseSessions } from './sessions';
 import { WebSseServerTransport } from './sse-transport';
 import { agentToolView } from './view';
@@ -39,7 +40,7 @@ export async function openSse(req: Request, scope: Scope): Promise<Response> {
   if (!hasRoomFor(table, actor)) {
     return jsonRpcError(429, -32000, 'Too many open MCP sessions; close some or wait for idle ones to expire', { 'retry-after': '30' });
   }
-  const transport = new WebSseServerTransport({ messagesUrl: `${base(scope)}/messages` });
+  const transport = new WebSseServerTransport({ messagesUrl: `${base(scope)}/messages`, account: new StreamAccount({ agentId: actor.agentId, orgId: actor.orgId }) });
   const session = { transport, jti: actor.jti, protocolVersion: null as string | null };
   table.add(transport.sessionId, session, { ownerKey: actor.agentId, orgId: actor.orgId });
   const shared = relay();

@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage, type MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import type { StreamAccount } from './outbound';
 
 export const DEFAULT_KEEP_ALIVE_MS = 15_000;
 export const DEFAULT_MAX_QUEUED_MESSAGES = 1000;
@@ -50,6 +51,11 @@ export interface WebSseServerTransportOptions {
   maxMessageBytes?: number;
   /** Largest accepted JSON-RPC batch (400 -32600 above). Default 100. */
   maxBatchSize?: number;
+  /**
+   * Also counts what waits for a slow client against its agent's, organization's and this
+   * process's caps (./outbound.ts); passing one of those closes the session like its own caps.
+   */
+  account?: StreamAccount;
 }
 
 export interface HandlePostOptions {
@@ -169,11 +175,12 @@ export class WebSseServerTransport implements Transport {
   private readonly maxQueuedBytes: number;
   private readonly maxMessageBytes: number;
   private readonly maxBatchSize: number;
+  private readonly account: StreamAccount | undefined;
 
   private readonly stream: ReadableStream<Uint8Array>;
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   /** Chunks the client has not pulled yet (our own queue, so it can be counted and capped). */
-  private readonly queue: { chunk: Uint8Array; isMessage: boolean }[] = [];
+  private readonly queue: { chunk: Uint8Array; isMessage: boolean; accounted: boolean }[] = [];
   private queuedBytes = 0;
   private queuedMessages = 0;
   /** A read is pending on the stream and nothing was queued: enqueue directly. */
@@ -191,6 +198,7 @@ export class WebSseServerTransport implements Transport {
     this.maxQueuedBytes = positive(options.maxQueuedBytes, DEFAULT_MAX_QUEUED_BYTES, 'maxQueuedBytes');
     this.maxMessageBytes = positive(options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES, 'maxMessageBytes');
     this.maxBatchSize = positive(options.maxBatchSize, DEFAULT_MAX_BATCH_SIZE, 'maxBatchSize');
+    this.account = options.account;
 
     this.stream = new ReadableStream<Uint8Array>(
       {
@@ -202,6 +210,7 @@ export class WebSseServerTransport implements Transport {
           if (entry) {
             this.queuedBytes -= entry.chunk.byteLength;
             if (entry.isMessage) this.queuedMessages -= 1;
+            if (entry.accounted) this.account?.release(entry.chunk.byteLength);
             this.controller.enqueue(entry.chunk);
           } else {
             this.waiting = true;
@@ -255,13 +264,18 @@ export class WebSseServerTransport implements Transport {
     // Nothing queued → it goes out (one oversized message alone is not an overflow); otherwise
     // the caps apply to what the client has not taken yet.
     const backlog = !this.waiting && this.queue.length > 0;
-    if (backlog && (this.queuedMessages + 1 > this.maxQueuedMessages || this.queuedBytes + chunk.byteLength > this.maxQueuedBytes)) {
-      const error = new SseQueueOverflowError(this.sessionId, this.queuedMessages, this.queuedBytes);
-      this.onerror?.(error);
-      this.shutdown(error);
-      throw error;
+    if (backlog) {
+      const overOwn = this.queuedMessages + 1 > this.maxQueuedMessages || this.queuedBytes + chunk.byteLength > this.maxQueuedBytes;
+      const refused = overOwn ? 'stream' : (this.account?.admit(chunk.byteLength) ?? null);
+      if (refused) {
+        if (refused !== 'stream') this.account?.overflow(refused);
+        const error = new SseQueueOverflowError(this.sessionId, this.queuedMessages, this.queuedBytes);
+        this.onerror?.(error);
+        this.shutdown(error);
+        throw error;
+      }
     }
-    this.push(chunk, true);
+    this.push(chunk, true, backlog && this.account !== undefined);
   }
 
   /** Closes the stream (idempotent); onclose fires once. */
@@ -344,14 +358,18 @@ export class WebSseServerTransport implements Transport {
     return new Response('Accepted', { status: 202, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
   }
 
-  private push(chunk: Uint8Array, isMessage: boolean): void {
-    if (this.closed) return;
+  private push(chunk: Uint8Array, isMessage: boolean, accounted = false): void {
+    if (this.closed) {
+      if (accounted) this.account?.release(chunk.byteLength);
+      return;
+    }
     if (this.waiting) {
       this.waiting = false;
+      if (accounted) this.account?.release(chunk.byteLength);
       this.controller.enqueue(chunk);
       return;
     }
-    this.queue.push({ chunk, isMessage });
+    this.queue.push({ chunk, isMessage, accounted });
     this.queuedBytes += chunk.byteLength;
     if (isMessage) this.queuedMessages += 1;
   }
@@ -370,6 +388,7 @@ export class WebSseServerTransport implements Transport {
     const pending = this.queue.splice(0);
     this.queuedBytes = 0;
     this.queuedMessages = 0;
+    this.account?.releaseAll();
     try {
       if (error) {
         this.controller.error(error);

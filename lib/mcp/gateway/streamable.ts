@@ -12,6 +12,7 @@ import { requestIdOf } from '@/lib/api/request-id';
 import { logger } from '@/lib/observability/logger';
 import { agentOf, jsonRpcError, negotiatedProtocolVersion, originAllowed, readBody, refusedMessage } from './http';
 import { createGatewayServer } from './server';
+import { accountedStream, StreamAccount, type StreamOwner } from './outbound';
 import { SessionLimitError } from './session-table';
 import { hasRoomFor, mcpSessions } from './sessions';
 
@@ -20,24 +21,13 @@ const OPENING = new TextEncoder().encode(': stream open\n\n');
 /**
  * The standalone GET stream carries only server-initiated messages, so its first byte may come
  * minutes later — and until a first byte, no proxy or client sees the response headers. An SSE
- * comment (ignored by every SSE parser) opens it at once.
+ * comment (ignored by every SSE parser) opens it at once. What its reader has not taken yet is
+ * held under the outbound caps (./outbound.ts).
  */
-function openedAtOnce(response: Response): Response {
+function openedAtOnce(response: Response, owner: StreamOwner): Response {
   if (!response.body || !response.headers.get('content-type')?.includes('text/event-stream')) return response;
-  const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(OPENING);
-    },
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
+  const opening = Promise.resolve({ done: false as const, value: OPENING });
+  const body = accountedStream(response.body.getReader(), new StreamAccount(owner), [opening]);
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
@@ -74,7 +64,7 @@ const JSON_DECISION_MS = 1_000;
  * (a progress or log notification or a server request first, an answer slower than a second)
  * stays a stream, replayed from its first byte.
  */
-async function singleAnswerAsJson(response: Response): Promise<Response> {
+async function singleAnswerAsJson(response: Response, owner: StreamOwner): Promise<Response> {
   if (!response.body || !response.headers.get('content-type')?.includes('text/event-stream')) return response;
   const reader = response.body.getReader();
   const first = reader.read();
@@ -93,18 +83,9 @@ async function singleAnswerAsJson(response: Response): Promise<Response> {
       return new Response(single[1], { status: response.status, headers });
     }
   }
-  // A stream after all: what was read goes out first, then the rest as it comes.
-  const pending = [first, ...(next ? [next] : [])];
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await (pending.shift() ?? reader.read());
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
+  // A stream after all: what was read goes out first, then the rest as it comes — held under
+  // the outbound caps while the client does not take it (./outbound.ts).
+  const body = accountedStream(reader, new StreamAccount(owner), [first, ...(next ? [next] : [])]);
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
@@ -140,7 +121,8 @@ export async function handleStreamableHttp(
     }
     table.touch(sessionId, actor.agentId);
     const response = await session.transport.handleRequest(req, { parsedBody: body });
-    return req.method === 'GET' ? openedAtOnce(response) : singleAnswerAsJson(response);
+    const owner = { agentId: actor.agentId, orgId: actor.orgId };
+    return req.method === 'GET' ? openedAtOnce(response, owner) : singleAnswerAsJson(response, owner);
   }
 
   if (req.method !== 'POST' || Array.isArray(body) || !isInitializeRequest(body as JSONRPCMessage)) {
@@ -169,5 +151,5 @@ export async function handleStreamableHttp(
     if (transport.sessionId) table.remove(transport.sessionId, actor.agentId);
   };
   await server.connect(transport);
-  return singleAnswerAsJson(await transport.handleRequest(req, { parsedBody: body }));
+  return singleAnswerAsJson(await transport.handleRequest(req, { parsedBody: body }), { agentId: actor.agentId, orgId: actor.orgId });
 }
