@@ -106,6 +106,9 @@ const envSchema = z
     // Background health checks of enabled MCP server registrations (lib/mcp-servers/health-monitor.ts);
     // 0 disables them.
     MCP_HEALTH_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(7 * 86_400).default(300),
+    // MCP requests (resource reads, prompt gets, completions, tool calls…) the gateway handles for
+    // one agent at once, over all its sessions on this instance; one more answers JSON-RPC -32000.
+    MCP_MAX_REQUESTS_IN_FLIGHT_PER_AGENT: z.coerce.number().int().min(1).max(10_000).default(64),
     // Upstream safety (lib/mcp/guarded-fetch.ts). Loopback, private (10/8, 172.16/12, 192.168/16,
     // fc00::/7) and CGNAT (100.64/10) upstream addresses are refused unless this is true — set it
     // for a local quick start or an operator whose MCP servers live on the internal network.

@@ -52,7 +52,7 @@ beforeAll(async () => {
   ({ token } = await makeAgentToken(org, agentId));
   await createPolicy(
     org.ownerCtx,
-    createPolicySchema.parse({ name: 'faithful', rules_json: { allow: ['conf/test_resource_link', 'conf/test_structured_content', 'conf/test_elicitation', 'conf/test_tool_with_logging'] } }),
+    createPolicySchema.parse({ name: 'faithful', rules_json: { allow: ['conf/test_resource_link', 'conf/test_structured_content', 'conf/test_elicitation', 'conf/test_tool_with_logging', 'conf/test_long_running'] } }),
   );
 });
 
@@ -178,6 +178,26 @@ describe('a client that does not read its stream', () => {
       await client.close();
     } finally {
       setOutboundLedgerForTests(undefined);
+    }
+  });
+});
+
+describe('requests in flight per agent', () => {
+  it('answers a request past MCP_MAX_REQUESTS_IN_FLIGHT_PER_AGENT with -32000, over all the agent’s sessions, and takes them again once some finish', async () => {
+    process.env.MCP_MAX_REQUESTS_IN_FLIGHT_PER_AGENT = '2';
+    resetEnvCache();
+    try {
+      const [one, two] = [await connect(), await connect()];
+      const slow = [one, two].map((c) => c.callTool({ name: 'test_long_running', arguments: { durationMs: 1_000 } }));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expect(one.listTools()).rejects.toMatchObject({ code: -32000, message: expect.stringContaining('Too many requests in flight for this agent (at most 2)') });
+      const done = (await Promise.all(slow)) as ToolResult[];
+      expect(done.map((r) => r.content[0]?.text)).toEqual(['Completed after 1000 ms', 'Completed after 1000 ms']);
+      expect((await two.listTools()).tools.length).toBeGreaterThan(0);
+      await Promise.all([one.close(), two.close()]);
+    } finally {
+      delete process.env.MCP_MAX_REQUESTS_IN_FLIGHT_PER_AGENT;
+      resetEnvCache();
     }
   });
 });

@@ -19,7 +19,9 @@ import {
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { z } from 'zod';
 import { AppError } from '@/lib/api/errors';
+import { env } from '@/lib/env';
 import type { AgentActor, Ctx } from '@/lib/auth/context';
+import { takeMcpRequestSlot } from '@/lib/executor/concurrency';
 import { executeTool, type ExecuteRequest } from '@/lib/executor/execute';
 import { ResolutionMemo } from '@/lib/executor/resolve';
 import { UpstreamSessionPool } from '@/lib/mcp/client/session-pool';
@@ -49,21 +51,33 @@ function refusalResult(error: AppError): CallToolResult {
  * internal error (-32603); a request with bad params is the caller's mistake: -32602, naming the
  * fields. Installed before any handler is registered.
  */
-function answerBadParamsAsInvalidParams(server: Server): void {
+function answerBadParamsAsInvalidParams(server: Server, agentId: string): void {
   const register = server.setRequestHandler.bind(server) as (schema: unknown, handler: (request: unknown, extra: Extra) => unknown) => void;
   (server as { setRequestHandler: unknown }).setRequestHandler = (schema: z.ZodObject, handler: (request: unknown, extra: Extra) => unknown) => {
     // The SDK parses against the schema it is given before calling the handler: give it one that
     // only fixes the method, and parse the whole request here.
-    register(schema.pick({ method: true }).loose(), (request: unknown, extra: Extra) => {
+    register(schema.pick({ method: true }).loose(), async (request: unknown, extra: Extra) => {
       const parsed = schema.safeParse(request);
       if (!parsed.success) {
         const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
         throw new McpError(ErrorCode.InvalidParams, `Invalid params: ${fields}`.slice(0, 500));
       }
-      return handler(parsed.data, extra);
+      // Every request holds a stream (and often an upstream request) until answered: an agent
+      // has at most MCP_MAX_REQUESTS_IN_FLIGHT_PER_AGENT of them, over all its sessions here.
+      const max = env().MCP_MAX_REQUESTS_IN_FLIGHT_PER_AGENT;
+      const release = takeMcpRequestSlot(agentId, max);
+      if (!release) throw new McpError(TOO_MANY_REQUESTS, `Too many requests in flight for this agent (at most ${max}); wait for some to finish`);
+      try {
+        return await handler(parsed.data, extra);
+      } finally {
+        release();
+      }
     });
   };
 }
+
+/** JSON-RPC server error for a request refused for load, not for what it asked. */
+const TOO_MANY_REQUESTS = -32000;
 
 export function createGatewayServer(ctx: GatewayCtx): Server {
   const agent = ctx.actor;
@@ -78,7 +92,7 @@ export function createGatewayServer(ctx: GatewayCtx): Server {
     instructions:
       "Tools, resources and prompts of this agent's connections through the AgentxSuite gateway. Every call is authorized by policy; tool calls are also validated, rate limited and recorded.",
   });
-  answerBadParamsAsInvalidParams(server);
+  answerBadParamsAsInvalidParams(server, agent.agentId);
   let minimumLevel: LoggingLevel = 'info';
   // This client's upstream sessions: opened on first use (the client's capabilities — what may be
   // offered upstream — are known by then), shared by its concurrent calls, closed with it.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SessionLimitError, SessionTable, type SessionTableOptions } from './session-table';
+import { SessionCounts, SessionLimitError, SessionTable, type SessionTableOptions } from './session-table';
 
 const tables: SessionTable<unknown>[] = [];
 afterEach(() => {
@@ -199,5 +199,41 @@ describe('SessionTable removal', () => {
   it('rejects nonsense options', () => {
     expect(() => new SessionTable({ maxPerOwner: -1 })).toThrow(RangeError);
     expect(() => new SessionTable({ idleTimeoutMs: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('SessionTable caps shared between tables (both transports)', () => {
+  it('counts the owner, org and overall caps over every table sharing the counts', () => {
+    const counts = new SessionCounts();
+    const streamable = table({ maxPerOwner: 2, maxPerOrg: 3, maxTotal: 4, counts });
+    const sse = table({ maxPerOwner: 2, maxPerOrg: 3, maxTotal: 4, counts });
+    streamable.add('s1', 'v', agent('a'));
+    sse.add('e1', 'v', agent('a'));
+    expect(limitOf(() => sse.add('e2', 'v', agent('a'))).limit).toBe('owner');
+    expect(limitOf(() => streamable.add('s2', 'v', agent('a'))).limit).toBe('owner');
+    sse.add('e2', 'v', agent('b'));
+    expect(limitOf(() => streamable.add('s3', 'v', agent('c'))).limit).toBe('org');
+    streamable.add('s3', 'v', agent('d', 'org-2'));
+    expect(limitOf(() => sse.add('e3', 'v', agent('e', 'org-3'))).limit).toBe('total');
+    expect([streamable.countAll(), sse.countAll(), streamable.size, sse.size]).toEqual([4, 4, 2, 2]);
+    sse.remove('e2');
+    expect(streamable.countForOrg('org-1')).toBe(2);
+    expect(streamable.countAll()).toBe(3);
+  });
+
+  it('an evicting table makes room only by ending a session it holds itself', () => {
+    const counts = new SessionCounts();
+    const disposed: string[] = [];
+    const streamable = table({ maxPerOwner: 2, evictLeastRecentOfOwner: true, counts, dispose: (_v, id) => void disposed.push(id) });
+    const sse = table({ maxPerOwner: 2, counts });
+    sse.add('e1', 'v', agent('a'));
+    sse.add('e2', 'v', agent('a'));
+    // Both of the agent's sessions are the other table's: nothing here to evict.
+    expect(limitOf(() => streamable.add('s1', 'v', agent('a'))).limit).toBe('owner');
+    sse.remove('e2');
+    streamable.add('s1', 'v', agent('a'));
+    streamable.add('s2', 'v', agent('a'));
+    expect(disposed).toEqual(['s1']);
+    expect(streamable.countForOwner('a')).toBe(2);
   });
 });

@@ -54,6 +54,11 @@ export interface SessionTableOptions<T> {
    * org and overall caps still refuse. Default false.
    */
   evictLeastRecentOfOwner?: boolean;
+  /**
+   * Counts shared with other tables: the caps then hold over all of them together (the gateway's
+   * Streamable HTTP and legacy SSE sessions are capped as one). Default: this table's own.
+   */
+  counts?: SessionCounts;
   /** Called once for every session taken out of the table (e.g. `transport.close()`). */
   dispose?: (value: T, id: string, reason: SessionRemovalReason) => void | Promise<void>;
   /** Errors thrown or rejected by dispose; ignored by default. */
@@ -69,6 +74,13 @@ function cap(value: number | undefined, fallback: number, name: string): number 
   if (value === undefined) return fallback;
   if (!(value >= 0)) throw new RangeError(`${name} must be a non-negative number, got ${String(value)}`);
   return value;
+}
+
+/** Live sessions per owner, per organization and in all; one instance may serve several tables. */
+export class SessionCounts {
+  readonly perOwner = new Map<string, number>();
+  readonly perOrg = new Map<string, number>();
+  total = 0;
 }
 
 function increment(counts: Map<string, number>, key: string): void {
@@ -89,8 +101,7 @@ export class SessionTable<T> {
   readonly evictLeastRecentOfOwner: boolean;
 
   private readonly entries = new Map<string, SessionEntry<T>>();
-  private readonly perOwner = new Map<string, number>();
-  private readonly perOrg = new Map<string, number>();
+  private readonly counts: SessionCounts;
   private readonly dispose?: SessionTableOptions<T>['dispose'];
   private readonly onDisposeError?: SessionTableOptions<T>['onDisposeError'];
   private readonly now: () => number;
@@ -104,6 +115,7 @@ export class SessionTable<T> {
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
     if (!(this.idleTimeoutMs > 0)) throw new RangeError(`idleTimeoutMs must be positive, got ${String(options.idleTimeoutMs)}`);
     this.evictLeastRecentOfOwner = options.evictLeastRecentOfOwner ?? false;
+    this.counts = options.counts ?? new SessionCounts();
     this.dispose = options.dispose;
     this.onDisposeError = options.onDisposeError;
     this.now = options.now ?? Date.now;
@@ -114,17 +126,30 @@ export class SessionTable<T> {
     }
   }
 
-  /** Number of live sessions. */
+  /** Number of live sessions in this table. */
   get size(): number {
     return this.entries.size;
   }
 
+  /** The owner's live sessions, over every table sharing this one's counts. */
   countForOwner(ownerKey: string): number {
-    return this.perOwner.get(ownerKey) ?? 0;
+    return this.counts.perOwner.get(ownerKey) ?? 0;
   }
 
+  /** The organization's live sessions, over every table sharing this one's counts. */
   countForOrg(orgId: string): number {
-    return this.perOrg.get(orgId) ?? 0;
+    return this.counts.perOrg.get(orgId) ?? 0;
+  }
+
+  /** Live sessions over every table sharing this one's counts. */
+  countAll(): number {
+    return this.counts.total;
+  }
+
+  /** Whether this table holds a session of the owner (one it could evict). */
+  private holdsOneOf(ownerKey: string): boolean {
+    for (const entry of this.entries.values()) if (entry.ownerKey === ownerKey) return true;
+    return false;
   }
 
   /**
@@ -136,17 +161,19 @@ export class SessionTable<T> {
     if (this.closed) throw new Error('SessionTable is closed');
     if (this.entries.has(id)) throw new Error('Duplicate session id');
     const ownerFull = this.countForOwner(owner.ownerKey) >= this.maxPerOwner;
-    if (ownerFull && (!this.evictLeastRecentOfOwner || this.maxPerOwner === 0)) throw new SessionLimitError('owner', this.maxPerOwner);
+    // Only a session of this table can be evicted: one held by a sibling table is not ours to end.
+    if (ownerFull && (!this.evictLeastRecentOfOwner || !this.holdsOneOf(owner.ownerKey))) throw new SessionLimitError('owner', this.maxPerOwner);
     // An eviction frees a place in the owner's org and overall too, so those caps are checked as after it.
     const freed = ownerFull ? 1 : 0;
     if (this.countForOrg(owner.orgId) - freed >= this.maxPerOrg) throw new SessionLimitError('org', this.maxPerOrg);
-    if (this.entries.size - freed >= this.maxTotal) throw new SessionLimitError('total', this.maxTotal);
+    if (this.countAll() - freed >= this.maxTotal) throw new SessionLimitError('total', this.maxTotal);
     if (ownerFull) this.evictLeastRecent(owner.ownerKey);
     const now = this.now();
     const entry: SessionEntry<T> = { id, value, ownerKey: owner.ownerKey, orgId: owner.orgId, createdAt: now, lastSeen: now };
     this.entries.set(id, entry);
-    increment(this.perOwner, owner.ownerKey);
-    increment(this.perOrg, owner.orgId);
+    increment(this.counts.perOwner, owner.ownerKey);
+    increment(this.counts.perOrg, owner.orgId);
+    this.counts.total += 1;
     return entry;
   }
 
@@ -220,8 +247,9 @@ export class SessionTable<T> {
   private take(entry: SessionEntry<T>, reason: SessionRemovalReason): void {
     if (this.entries.get(entry.id) !== entry) return;
     this.entries.delete(entry.id);
-    decrement(this.perOwner, entry.ownerKey);
-    decrement(this.perOrg, entry.orgId);
+    decrement(this.counts.perOwner, entry.ownerKey);
+    decrement(this.counts.perOrg, entry.orgId);
+    this.counts.total -= 1;
     if (!this.dispose) return;
     try {
       const result = this.dispose(entry.value, entry.id, reason);

@@ -11,7 +11,7 @@ import { logger } from '@/lib/observability/logger';
 import { listenForAgentAccessEnded, publishAgentAccessEnded, type AgentAccessEnded } from '@/lib/cluster/agent-access';
 import { listenForOrgChanges } from '@/lib/tenancy/changes';
 import { getClusterBus, type ClusterBus } from '@/lib/cluster/bus';
-import { SessionTable } from './session-table';
+import { SessionCounts, SessionTable } from './session-table';
 import type { WebSseServerTransport } from './sse-transport';
 
 export interface LiveSession {
@@ -22,13 +22,17 @@ export interface LiveSession {
   protocolVersion: string;
 }
 
-const g = globalThis as unknown as { __axsMcpSessions?: SessionTable<LiveSession> };
+const g = globalThis as unknown as { __axsMcpSessions?: SessionTable<LiveSession>; __axsSessionCounts?: SessionCounts };
+
+/** Both transports' sessions count against one set of caps per agent, per organization and overall. */
+const sharedCounts = (): SessionCounts => (g.__axsSessionCounts ??= new SessionCounts());
 
 export const mcpSessions = (): SessionTable<LiveSession> => {
   if (!g.__axsMcpSessions) listenToCluster();
   return (g.__axsMcpSessions ??= new SessionTable<LiveSession>({
     // Streamable HTTP clients rarely send DELETE: a reconnecting agent replaces its oldest session.
     evictLeastRecentOfOwner: true,
+    counts: sharedCounts(),
     dispose: (s) => s.transport.close(),
   }));
 };
@@ -45,6 +49,7 @@ const s = globalThis as unknown as { __axsSseSessions?: SessionTable<SseSession>
 export const sseSessions = (): SessionTable<SseSession> => {
   if (!s.__axsSseSessions) listenToCluster();
   return (s.__axsSseSessions ??= new SessionTable<SseSession>({
+    counts: sharedCounts(),
     dispose: (session) => session.transport.close(),
   }));
 };
@@ -90,12 +95,16 @@ export function listenToCluster(bus: ClusterBus = getClusterBus()): void {
   listenForOrgChanges(bus);
 }
 
-/** Whether an agent may open one more session in `table` (its own, its organization's and the overall cap). */
+/**
+ * Whether an agent may open one more session in `table`: its own, its organization's and the
+ * overall cap, counted over both transports. At its own cap, a table that evicts makes room when
+ * it holds one of the agent's sessions (add() decides exactly; this answers before any work).
+ */
 export function hasRoomFor<T>(table: SessionTable<T>, actor: { agentId: string; orgId: string }): boolean {
   const ownerFull = table.countForOwner(actor.agentId) >= table.maxPerOwner;
-  if (ownerFull && !table.evictLeastRecentOfOwner) return false;
+  if (ownerFull && !(table.evictLeastRecentOfOwner && table.list().some((e) => e.ownerKey === actor.agentId))) return false;
   const freed = ownerFull ? 1 : 0;
-  return table.countForOrg(actor.orgId) - freed < table.maxPerOrg && table.size - freed < table.maxTotal;
+  return table.countForOrg(actor.orgId) - freed < table.maxPerOrg && table.countAll() - freed < table.maxTotal;
 }
 
 /**
@@ -107,6 +116,7 @@ export function resetGatewaySessions(): void {
   g.__axsMcpSessions = undefined;
   s.__axsSseSessions?.close();
   s.__axsSseSessions = undefined;
+  g.__axsSessionCounts = undefined;
 }
 
 /**
