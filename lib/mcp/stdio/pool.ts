@@ -80,6 +80,11 @@ interface Entry {
   readyAt?: number;
   inUse: number;
   lastUsed: number;
+  /**
+   * Order of last use among all entries: what makeRoom evicts by. Several uses within one
+   * millisecond share a lastUsed, and a tie must not stop the one used most recently.
+   */
+  useOrder: number;
   failures: number;
   retryAt: number;
   lastError?: string;
@@ -95,11 +100,13 @@ interface PoolState {
   retiring: Set<Entry>;
   shuttingDown?: Promise<void>;
   exitHook: boolean;
+  /** Uses of any entry so far (Entry.useOrder). */
+  uses: number;
 }
 
 // On globalThis so hot reload in `next dev` keeps one pool (and no orphaned children).
 const g = globalThis as unknown as { __axsStdioPool?: PoolState };
-const pool: PoolState = (g.__axsStdioPool ??= { entries: new Map(), retiring: new Set(), exitHook: false });
+const pool: PoolState = (g.__axsStdioPool ??= { entries: new Map(), retiring: new Set(), exitHook: false, uses: 0 });
 
 const fingerprintOf = (spec: StdioServerSpec): string =>
   createHash('sha256')
@@ -197,7 +204,7 @@ async function makeRoom(self: Entry): Promise<void> {
   if (holders.length < max) return;
   const idle = holders
     .filter((e) => e.inUse === 0 && e.starting === undefined && e.proc)
-    .sort((a, b) => a.lastUsed - b.lastUsed);
+    .sort((a, b) => a.useOrder - b.useOrder);
   const victims = idle.slice(0, holders.length - max + 1);
   if (victims.length < holders.length - max + 1) {
     throw new AppError('unavailable', `All ${max} stdio server processes are busy (MCP_STDIO_MAX_PROCESSES); try again shortly`, {}, {
@@ -355,6 +362,7 @@ async function acquire(key: string, spec: StdioServerSpec): Promise<{ entry: Ent
       ready: false,
       inUse: 0,
       lastUsed: Date.now(),
+      useOrder: ++pool.uses,
       failures: 0,
       retryAt: 0,
       retired: false,
@@ -372,6 +380,7 @@ async function acquire(key: string, spec: StdioServerSpec): Promise<{ entry: Ent
     throw error;
   }
   entry.lastUsed = Date.now();
+  entry.useOrder = ++pool.uses;
   let released = false;
   const lease: StdioLease = {
     client: entry.client!,
@@ -389,6 +398,7 @@ async function acquire(key: string, spec: StdioServerSpec): Promise<{ entry: Ent
 function release(e: Entry): void {
   e.inUse -= 1;
   e.lastUsed = Date.now();
+  e.useOrder = ++pool.uses;
   if (e.inUse > 0) return;
   if (e.retired) {
     void stopEntry(e);
