@@ -19,8 +19,10 @@ export interface AgentActor {
   agentId: string;
   orgId: string;
   envId: string;
-  /** The platform JWT's id (null when the agent used its static BEARER secret). */
+  /** The platform JWT's id (null when the agent used its static BEARER secret or its certificate). */
   jti: string | null;
+  /** Static credentials only: a fingerprint of the secret or certificate used, never the credential itself. */
+  credential?: string;
   scopes: string[];
   via: 'agent_jwt' | 'bearer_secret' | 'mtls';
 }

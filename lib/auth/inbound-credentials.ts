@@ -36,8 +36,34 @@ async function enabledAgent(db: Db, agentId: string | null, method: 'BEARER' | '
   return agent;
 }
 
-function actorOf(agent: Agent, via: AgentActor['via']): AgentActor {
-  return { kind: 'agent', agentId: agent.id, orgId: agent.organizationId, envId: agent.environmentId, jti: null, scopes: [], via };
+function actorOf(agent: Agent, via: AgentActor['via'], credential: string): AgentActor {
+  return { kind: 'agent', agentId: agent.id, orgId: agent.organizationId, envId: agent.environmentId, jti: null, credential, scopes: [], via };
+}
+
+/**
+ * What tells one static credential from the next without revealing it: a digest of the BEARER
+ * secret, the client certificate's SHA-256 fingerprint. Kept with open MCP sessions (in memory
+ * only), so that sessions opened with a credential that was since rotated are ended.
+ */
+const bearerFingerprint = (secret: string) => `bearer:${createHash('sha256').update(secret).digest('base64url')}`;
+const certificateFingerprint = (cert: X509Certificate) => `mtls:${cert.fingerprint256}`;
+
+export type StaticCredentialAgent = Pick<Agent, 'organizationId' | 'enabled' | 'inboundAuthMethod' | 'bearerSecretRef' | 'inboundSecretRef' | 'mtlsCertRef'>;
+
+/** The fingerprint of the static credential the agent accepts now, or null (none, unreadable, not a static method). */
+export async function currentStaticCredential(db: Db, agent: StaticCredentialAgent): Promise<string | null> {
+  if (!agent.enabled) return null;
+  const read = (ref: string | null) => (ref ? resolveSecret({ db, orgId: agent.organizationId }, ref).catch(() => null) : Promise.resolve(null));
+  if (agent.inboundAuthMethod === 'BEARER') {
+    const secret = await read(agent.bearerSecretRef || agent.inboundSecretRef);
+    return secret === null ? null : bearerFingerprint(secret);
+  }
+  if (agent.inboundAuthMethod === 'MTLS') {
+    const pem = await read(agent.mtlsCertRef);
+    const cert = pem ? parseForwardedCertificate(pem) : null;
+    return cert ? certificateFingerprint(cert) : null;
+  }
+  return null;
 }
 
 async function throttleFailure(agentId: string): Promise<void> {
@@ -60,7 +86,7 @@ export async function verifyBearerSecret(db: Db, agentId: string | null, present
     await throttleFailure(agent.id);
     throw refused();
   }
-  return actorOf(agent, 'bearer_secret');
+  return actorOf(agent, 'bearer_secret', bearerFingerprint(expected));
 }
 
 /** The forwarded client certificate, in any of the forms TLS terminators use. */
@@ -111,5 +137,5 @@ export async function verifyClientCertificate(db: Db, headers: Headers): Promise
     await throttleFailure(agent.id);
     throw refused();
   }
-  return actorOf(agent, 'mtls');
+  return actorOf(agent, 'mtls', certificateFingerprint(stored!));
 }

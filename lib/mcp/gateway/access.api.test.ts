@@ -18,7 +18,9 @@ import { syncConnection } from '@/lib/tools/sync';
 import { setupTestDb } from '@/test/helpers/db';
 import { makeAgent, makeAgentToken, makeOrg, type TestOrg } from '@/test/helpers/fixtures';
 import { startTestMcpServer, type TestMcpServer } from '@/test/helpers/mcp-server';
-import { mcpSessions, sseSessions } from './sessions';
+import { getDb } from '@/db/client';
+import { storeSecret } from '@/lib/secrets/service';
+import { mcpSessions, recheckSessions, sseSessions } from './sessions';
 
 setupTestDb();
 
@@ -244,5 +246,46 @@ describe('legacy SSE batches (2024-11-05)', () => {
     expect(second.get(5)).toMatchObject({ result: { content: [{ type: 'text', text: 'echo: second' }] } });
     expect(upstream.calls.filter((c) => c.name === 'hidden').length).toBe(hiddenBefore);
     await reader.cancel();
+  });
+});
+
+describe('static credentials', () => {
+  /** A Streamable HTTP session opened with these request headers (a static credential). */
+  async function openWith(credentials: Record<string, string>) {
+    const opened = await post(route.POST, '/mcp', initialize(), credentials);
+    expect(opened.status).toBe(200);
+    const sessionId = opened.headers.get('mcp-session-id')!;
+    const headers = { ...credentials, 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL };
+    expect((await post(route.POST, '/mcp', { jsonrpc: '2.0', method: 'notifications/initialized' }, headers)).status).toBe(202);
+    return { sessionId, headers };
+  }
+
+  const until = async (condition: () => boolean, ms = 2_000) => {
+    const deadline = Date.now() + ms;
+    while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    return condition();
+  };
+
+  it("a session opened with a BEARER secret ends once the agent's secret is replaced; one opened with the new secret stays", async () => {
+    const agent = await makeAgent(org);
+    const first = `static-first-${'x'.repeat(32)}`;
+    const second = `static-second-${'y'.repeat(32)}`;
+    const ref = async (value: string) => (await storeSecret(org.ownerCtx, { value, name: undefined })).secret_ref;
+    await updateAgent(org.ownerCtx, agent.id, patchAgentSchema.parse({ inbound_auth_method: 'BEARER', bearer_secret_ref: await ref(first) }));
+    const old = { authorization: `Bearer ${first}`, 'x-agent-id': agent.id };
+    const { sessionId, headers } = await openWith(old);
+    const stream = await openGetStream(headers);
+    // A periodic check while nothing changed closes nothing.
+    expect(await recheckSessions(await getDb(), agent.id)).toBe(0);
+    expect(mcpSessions().get(sessionId, agent.id)).toBeDefined();
+
+    await updateAgent(org.ownerCtx, agent.id, patchAgentSchema.parse({ bearer_secret_ref: await ref(second) }));
+    expect(await until(() => mcpSessions().get(sessionId, agent.id) === undefined)).toBe(true);
+    expect(await ends(stream)).toBe(true);
+    expect((await post(route.POST, '/mcp', { jsonrpc: '2.0', id: 2, method: 'tools/list' }, headers)).status).toBe(401);
+
+    const renewed = await openWith({ authorization: `Bearer ${second}`, 'x-agent-id': agent.id });
+    expect(await recheckSessions(await getDb(), agent.id)).toBe(0);
+    expect(mcpSessions().get(renewed.sessionId, agent.id)).toBeDefined();
   });
 });

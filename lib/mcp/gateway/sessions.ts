@@ -7,6 +7,7 @@ import { and, gt, inArray, isNull, eq } from 'drizzle-orm';
 import { getDb, type Db } from '@/db/client';
 import { agents, issuedTokens } from '@/db/schema';
 import { forgetVerifiedAgentTokens } from '@/lib/auth/agent-jwt';
+import { currentStaticCredential } from '@/lib/auth/inbound-credentials';
 import { logger } from '@/lib/observability/logger';
 import { listenForAgentAccessEnded, publishAgentAccessEnded, type AgentAccessEnded } from '@/lib/cluster/agent-access';
 import { listenForOrgChanges } from '@/lib/tenancy/changes';
@@ -18,6 +19,8 @@ export interface LiveSession {
   transport: WebStandardStreamableHTTPServerTransport;
   /** The credential that opened it: revoking that token closes the session. */
   jti: string | null;
+  /** A static credential's fingerprint (AgentActor.credential): rotating it closes the session. */
+  credential: string | null;
   /** Negotiated at initialize: decides whether batches are allowed (never a later header). */
   protocolVersion: string;
 }
@@ -41,6 +44,7 @@ export const mcpSessions = (): SessionTable<LiveSession> => {
 export interface SseSession {
   transport: WebSseServerTransport;
   jti: string | null;
+  credential: string | null;
   protocolVersion: string | null;
 }
 
@@ -63,7 +67,14 @@ export function closeAgentSessions(agentId: string, jti?: string): number {
 /** On this instance: forget the agent's (or token's) remembered verifications; close its sessions if asked. */
 function applyAgentAccessEnded(event: AgentAccessEnded): void {
   forgetVerifiedAgentTokens(event.agentId, event.jti);
-  if (event.closeSessions) closeAgentSessions(event.agentId, event.jti);
+  if (event.closeSessions) {
+    closeAgentSessions(event.agentId, event.jti);
+    return;
+  }
+  // Changed (say, its BEARER secret or certificate replaced): its sessions are checked now, not at the next round.
+  void getDb()
+    .then((db) => recheckSessions(db, event.agentId))
+    .catch((error: unknown) => logger().warn({ err: error, agent_id: event.agentId }, 'checking the sessions of a changed agent failed; the next round retries'));
 }
 
 /**
@@ -121,12 +132,13 @@ export function resetGatewaySessions(): void {
 
 /**
  * Closes the sessions whose credential no longer holds — token revoked or expired, agent disabled
- * or gone — however this instance failed to hear of it (a revocation published while its Redis
- * subscriber was down, a token that simply expired under an open stream). Requests are checked
- * one by one anyway; this ends the open streams. Returns how many sessions it closed.
+ * or gone, static secret or certificate rotated — however this instance failed to hear of it (a
+ * revocation published while its Redis subscriber was down, a token that simply expired under an
+ * open stream, a secret changed in the vault). Requests are checked one by one anyway; this ends
+ * the open streams. `agentId`: only that agent's sessions. Returns how many sessions it closed.
  */
-export async function recheckSessions(db: Db): Promise<number> {
-  const live = [...(g.__axsMcpSessions?.list() ?? []), ...(s.__axsSseSessions?.list() ?? [])];
+export async function recheckSessions(db: Db, agentId?: string): Promise<number> {
+  const live = [...(g.__axsMcpSessions?.list() ?? []), ...(s.__axsSseSessions?.list() ?? [])].filter((e) => agentId === undefined || e.ownerKey === agentId);
   if (!live.length) return 0;
   const jtis = [...new Set(live.flatMap((e) => (e.value.jti ? [e.value.jti] : [])))];
   const agentIds = [...new Set(live.map((e) => e.ownerKey))];
@@ -139,14 +151,36 @@ export async function recheckSessions(db: Db): Promise<number> {
           .where(and(inArray(issuedTokens.jti, jtis), isNull(issuedTokens.revokedAt), gt(issuedTokens.expiresAt, new Date()), eq(agents.enabled, true)))
       : Promise.resolve([]),
     db
-      .select({ id: agents.id })
+      .select({
+        id: agents.id,
+        organizationId: agents.organizationId,
+        enabled: agents.enabled,
+        inboundAuthMethod: agents.inboundAuthMethod,
+        bearerSecretRef: agents.bearerSecretRef,
+        inboundSecretRef: agents.inboundSecretRef,
+        mtlsCertRef: agents.mtlsCertRef,
+      })
       .from(agents)
       .where(and(inArray(agents.id, agentIds), eq(agents.enabled, true))),
   ]);
   const valid = new Set(validTokens.map((t) => t.jti));
-  const enabled = new Set(enabledAgents.map((a) => a.id));
-  const stale = (e: { ownerKey: string; value: { jti: string | null } }) => !enabled.has(e.ownerKey) || (e.value.jti !== null && !valid.has(e.value.jti));
-  const closed = (g.__axsMcpSessions?.removeWhere(stale) ?? 0) + (s.__axsSseSessions?.removeWhere(stale) ?? 0);
+  const enabled = new Map(enabledAgents.map((a) => [a.id, a]));
+  // The static credential each agent with such sessions accepts now (read once per agent).
+  const staticAgents = [...new Set(live.filter((e) => e.value.jti === null && e.value.credential).map((e) => e.ownerKey))];
+  const current = new Map<string, string | null>();
+  await Promise.all(
+    staticAgents.map(async (id) => {
+      const agent = enabled.get(id);
+      current.set(id, agent ? await currentStaticCredential(db, agent) : null);
+    }),
+  );
+  const stale = (e: { ownerKey: string; value: { jti: string | null; credential: string | null } }) =>
+    !enabled.has(e.ownerKey) ||
+    (e.value.jti !== null && !valid.has(e.value.jti)) ||
+    (e.value.jti === null && e.value.credential !== null && current.get(e.ownerKey) !== e.value.credential);
+  const mine = (e: { ownerKey: string }) => agentId === undefined || e.ownerKey === agentId;
+  const closed =
+    (g.__axsMcpSessions?.removeWhere((e) => mine(e) && stale(e)) ?? 0) + (s.__axsSseSessions?.removeWhere((e) => mine(e) && stale(e)) ?? 0);
   if (closed) logger().info({ closed }, 'closed MCP sessions whose credential no longer holds');
   return closed;
 }

@@ -138,7 +138,7 @@ export async function handleStreamableHttp(
     sessionIdGenerator: () => randomUUID(),
     onsessioninitialized: (id) => {
       try {
-        table.add(id, { transport, jti: actor.jti, protocolVersion }, { ownerKey: actor.agentId, orgId: actor.orgId });
+        table.add(id, { transport, jti: actor.jti, credential: actor.credential ?? null, protocolVersion }, { ownerKey: actor.agentId, orgId: actor.orgId });
       } catch (error) {
         if (!(error instanceof SessionLimitError)) throw error;
         logger().warn({ agent_id: actor.agentId, limit: error.limit }, 'MCP session refused at its cap');
