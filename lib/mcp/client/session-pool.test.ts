@@ -1,6 +1,6 @@
 // The upstream session pool against a real MCP server (stateful Streamable HTTP): calls share a
 // session, partitions never do, a forgotten session is reopened once, an aborted call leaves the
-// session to the others, logs and server requests reach the latest call, idle sessions close.
+// session to the others, logs and server requests reach the call they came for, idle sessions close.
 import { CreateMessageResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resetEnvCache } from '@/lib/env';
@@ -39,6 +39,28 @@ beforeAll(async () => {
         handler: async (_args, { sendNotification }) => {
           await sendNotification({ method: 'notifications/message', params: { level: 'info', data: 'working' } });
           return { content: [{ type: 'text', text: 'done' }] };
+        },
+      },
+      {
+        // Logs "<text> 1", waits, logs "<text> 2": two of these overlap on one session.
+        name: 'tell',
+        handler: async (args, { sendNotification }) => {
+          await sendNotification({ method: 'notifications/message', params: { level: 'info', data: `${String(args.text)} 1` } });
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          await sendNotification({ method: 'notifications/message', params: { level: 'info', data: `${String(args.text)} 2` } });
+          return { content: [{ type: 'text', text: 'told' }] };
+        },
+      },
+      {
+        // Waits a moment, then asks the client: two of these overlap on one session.
+        name: 'ask-later',
+        handler: async (_args, { sendRequest }) => {
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          const answer = (await sendRequest(
+            { method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: 'who?' } }], maxTokens: 5 } },
+            CreateMessageResultSchema as never,
+          )) as { content: { text: string } };
+          return { content: [{ type: 'text', text: `sampled: ${answer.content.text}` }] };
         },
       },
       {
@@ -143,6 +165,28 @@ describe('UpstreamSessionPool', () => {
     // Released: later notifications no longer reach the holder.
     await p.use(spec, ({ client }) => client.callTool({ name: 'chatty', arguments: {} }));
     expect(held).toHaveLength(1);
+  });
+
+  it('gives each of two overlapping calls on one session its own log messages and server requests', async () => {
+    const p = pool({ capabilities: { sampling: {} } });
+    const logs: Record<string, unknown[]> = { A: [], B: [] };
+    const hooksOf = (name: string) => ({
+      onLog: (params: { data?: unknown }) => logs[name]!.push(params.data),
+      onServerRequest: async () => ({ role: 'assistant', content: { type: 'text', text: `from ${name}` }, model: 'stand-in' }),
+    });
+    const call = (name: string, tool: string) => p.use(spec, ({ client }) => client.callTool({ name: tool, arguments: { text: name } }), { hooks: hooksOf(name) });
+    const before = upstream.sessionsOpened();
+    const first = call('A', 'tell');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.all([first, call('B', 'tell')]);
+    // B started while A was in flight: A's second message still belongs to A, not to the latest call.
+    expect(logs).toEqual({ A: ['A 1', 'A 2'], B: ['B 1', 'B 2'] });
+
+    const asking = call('A', 'ask-later');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const [a, b] = (await Promise.all([asking, call('B', 'ask-later')])) as { content: { text: string }[] }[];
+    expect([a!.content[0]!.text, b!.content[0]!.text]).toEqual(['sampled: from A', 'sampled: from B']);
+    expect(upstream.sessionsOpened() - before).toBe(1);
   });
 
   it('tells holders when their session ends under them, and a hold after that gets a new session', async () => {

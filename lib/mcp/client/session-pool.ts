@@ -9,6 +9,7 @@
 // Sessions are keyed by everything that reaches the upstream (transport, URL, headers — so a
 // rotated credential opens a new session), closed after an idle period, and dropped at once
 // when their transport fails. Stdio upstreams keep going through the process pool.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -90,6 +91,16 @@ function sessionExpired(error: unknown): boolean {
 }
 
 /**
+ * Which call a message from the upstream belongs to. Over Streamable HTTP the upstream sends a
+ * call's log messages and server requests on the response stream of that call's own request, and
+ * the SDK's transport reads that stream in the async context of the request that opened it — so
+ * a call run inside `callInFlight.run(hooks, …)` finds its own hooks here, even while other calls
+ * share the session. Messages from a stream no call opened (the standalone GET stream, legacy SSE,
+ * WebSocket) have none here and go to the latest call, as the protocol gives nothing better.
+ */
+const callInFlight = new AsyncLocalStorage<CallHooks>();
+
+/**
  * Upstream sessions open in this process, over all pools: each holds a socket (and a stream) to a
  * tenant's server, so their number is bounded however many clients and connections there are.
  */
@@ -129,7 +140,7 @@ export class UpstreamSessionPool {
       const hooks = options.hooks ?? {};
       pooled.calls.push(hooks);
       try {
-        const result = await fn(pooled.session);
+        const result = await callInFlight.run(hooks, () => fn(pooled.session));
         pooled.timeoutsInARow = 0;
         return result;
       } catch (error) {
@@ -216,19 +227,22 @@ export class UpstreamSessionPool {
       dead: false,
       timeoutsInARow: 0,
     };
-    const latest = <K extends keyof CallHooks>(name: K): CallHooks[K] | undefined => {
+    /** The hook of the call this message came for, else of the latest call that has one. */
+    const hookFor = <K extends keyof CallHooks>(name: K): CallHooks[K] | undefined => {
+      const own = callInFlight.getStore();
+      if (own && pooled.calls.includes(own)) return own[name];
       for (let i = pooled.calls.length - 1; i >= 0; i--) if (pooled.calls[i]![name]) return pooled.calls[i]![name];
       return undefined;
     };
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
-      latest('onLog')?.(n.params);
+      hookFor('onLog')?.(n.params);
       for (const h of pooled.holds.keys()) h(n);
     });
     client.fallbackNotificationHandler = async (n) => {
       for (const h of pooled.holds.keys()) h(n);
     };
     const relay = (method: 'sampling/createMessage' | 'elicitation/create') => async (req: { params: unknown }, extra: { signal: AbortSignal }) => {
-      const handler = latest('onServerRequest');
+      const handler = hookFor('onServerRequest');
       if (!handler) throw new McpError(ErrorCode.InvalidRequest, `No call in progress to relay ${method} to`);
       return (await handler(method, req.params, extra.signal)) as never;
     };
