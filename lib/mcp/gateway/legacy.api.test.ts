@@ -8,8 +8,11 @@ import * as messagesRoute from '@/app/.well-known/mcp/messages/route';
 import * as runRoute from '@/app/.well-known/mcp/run/route';
 import * as sseRoute from '@/app/.well-known/mcp/sse/route';
 import * as toolsRoute from '@/app/.well-known/mcp/tools/route';
+import * as scopedManifest from '@/app/mcp/[org_id]/[env_id]/.well-known/mcp/manifest.json/route';
 import * as scopedMessages from '@/app/mcp/[org_id]/[env_id]/.well-known/mcp/messages/route';
+import * as scopedRun from '@/app/mcp/[org_id]/[env_id]/.well-known/mcp/run/route';
 import * as scopedSse from '@/app/mcp/[org_id]/[env_id]/.well-known/mcp/sse/route';
+import * as scopedTools from '@/app/mcp/[org_id]/[env_id]/.well-known/mcp/tools/route';
 import { createConnectionSchema } from '@/lib/connections/schemas';
 import { createConnection } from '@/lib/connections/service';
 import { resetEnvCache } from '@/lib/env';
@@ -148,6 +151,28 @@ describe('JSON conveniences', () => {
     expect((await denied.json()).error.message).toBe('No policy explicitly allows tool.invoke on tool:ev/hidden');
     const bad = await post(runRoute.POST, '/.well-known/mcp/run', { input_data: {} }, auth);
     expect(bad.status).toBe(400);
+    // The same under /mcp/{org_id}/{env_id}/: the agent's own scope only.
+    const scope = (orgId: string, envId: string) => ({ params: Promise.resolve({ org_id: orgId, env_id: envId }) });
+    const own = `/mcp/${org.id}/${org.envId}/.well-known/mcp`;
+    const scopedList = await scopedTools.GET(new Request(new URL(`${own}/tools`, BASE), { headers: auth }), scope(org.id, org.envId));
+    expect((await scopedList.json()).tools.map((t: { name: string }) => t.name).sort()).toEqual(['echo', 'execute_tool']);
+    const scopedRan = await scopedRun.POST(
+      new Request(new URL(`${own}/run`, BASE), { method: 'POST', body: JSON.stringify({ tool_identifier: 'ev/echo', input_data: { text: 'scoped' } }), headers: { 'content-type': 'application/json', ...auth } }),
+      scope(org.id, org.envId),
+    );
+    expect(scopedRan.status).toBe(201);
+    expect(await scopedRan.json()).toMatchObject({ status: 'succeeded', content: [{ type: 'text', text: 'echo: scoped' }] });
+    const elsewhere = await makeOrg();
+    const foreign = await scopedTools.GET(new Request(new URL(`/mcp/${elsewhere.id}/${elsewhere.envId}/.well-known/mcp/tools`, BASE), { headers: auth }), scope(elsewhere.id, elsewhere.envId));
+    expect(foreign.status).toBe(403);
+    const foreignRun = await scopedRun.POST(
+      new Request(new URL(`/mcp/${elsewhere.id}/${elsewhere.envId}/.well-known/mcp/run`, BASE), { method: 'POST', body: JSON.stringify({ tool_identifier: 'ev/echo', input_data: { text: 'x' } }), headers: { 'content-type': 'application/json', ...auth } }),
+      scope(elsewhere.id, elsewhere.envId),
+    );
+    expect(foreignRun.status).toBe(403);
+    const sm = await scopedManifest.GET(new Request(new URL(`${own}/manifest.json`, BASE)), scope(org.id, org.envId));
+    expect(await sm.json()).toMatchObject({ endpoints: { streamable_http: `${BASE}/mcp/${org.id}/${org.envId}`, sse: `${BASE}${own}/sse`, run: `${BASE}${own}/run` } });
+
     const m = await manifestRoute.GET(new Request(new URL('/.well-known/mcp/manifest.json', BASE)));
     expect(await m.json()).toMatchObject({ name: 'agentxsuite', endpoints: { sse: `${BASE}/.well-known/mcp/sse`, streamable_http: `${BASE}/mcp` } });
   });
