@@ -52,14 +52,14 @@ export interface ExecuteRequest {
   /** The caller went away: the upstream is told (MCP cancellation) and the run ends failed. */
   signal?: AbortSignal;
   onProgress?: (update: ProgressUpdate) => void;
-  /** Upstream log messages during the call (a shared stdio child's: only while this call is the only one on it). */
+  /** Upstream log messages during the call (network upstreams; a shared stdio child's logs are not per call). */
   onLog?: (params: { level: string; logger?: string; data?: unknown }) => void;
   /**
    * Server-to-client requests the upstream makes during the call (sampling/createMessage,
    * elicitation/create), relayed to the calling client. Offered to the upstream only when given,
    * and each one is decided by the policy first (sampling.create / elicitation.create on
-   * `sampling:<connection>` / `elicitation:<connection>`). A shared stdio child's requests only
-   * while this call is the only one on it (nothing else tells which caller they are for).
+   * `sampling:<connection>` / `elicitation:<connection>`). Network upstreams only: a shared stdio
+   * child cannot tell which caller a request belongs to.
    */
   onServerRequest?: (request: { method: 'sampling/createMessage' | 'elicitation/create'; params: unknown }, signal: AbortSignal) => Promise<unknown>;
   /** Which server-to-client requests the calling client supports (default: both, when onServerRequest is given). */
@@ -503,10 +503,6 @@ async function callWithTimeout(
     const relay = request.onServerRequest;
     const relayed = async (method: 'sampling/createMessage' | 'elicitation/create', params: unknown, relaySignal: AbortSignal) => {
       const action = method === 'sampling/createMessage' ? 'sampling.create' : 'elicitation.create';
-      // A stdio child is offered both whatever this client supports: what it does not, it is refused.
-      if (request.relay?.[method === 'sampling/createMessage' ? 'sampling' : 'elicitation'] === false) {
-        throw new McpError(ErrorCode.InvalidRequest, `The calling client does not support ${method}`);
-      }
       const verdict = authorizeRelay(action, `${method === 'sampling/createMessage' ? 'sampling' : 'elicitation'}:${connection.name}`);
       if (verdict.decision === 'deny') throw new McpError(ErrorCode.InvalidRequest, verdict.reason);
       return relay!({ method, params: redact(params, sent) }, relaySignal);

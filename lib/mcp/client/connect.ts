@@ -10,7 +10,6 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '@/lib/api/errors';
 import { guardedFetch, upstreamErrorOf } from '../guarded-fetch';
 import { withStdioClient, type StdioServerSpec } from '../stdio/pool';
-import type { CallHooks } from './session-pool';
 import { GuardedWebSocketTransport } from './websocket-transport';
 
 export const CLIENT_INFO = { name: 'agentxsuite-gateway', version: '0.1.0' };
@@ -23,8 +22,6 @@ export interface UpstreamOptions {
   /** Time for connect + initialize. */
   connectTimeoutMs?: number;
   signal?: AbortSignal;
-  /** stdio: what the call wants from the shared child while it is the only call on it (./session-pool.ts CallHooks). */
-  hooks?: CallHooks;
 }
 
 function networkTransport(spec: Extract<UpstreamSpec, { url: string }>): Transport {
@@ -136,7 +133,7 @@ export async function openUpstreamSession(
 /** Opens an initialized MCP session, runs `fn`, and always closes the session (not a stdio child). */
 export async function withUpstreamClient<T>(spec: UpstreamSpec, fn: (session: UpstreamSession) => Promise<T>, options: UpstreamOptions = {}): Promise<T> {
   if (spec.transport === 'stdio') {
-    return withStdioClient(spec.key, spec.server, (client, lease) => fn({ client, protocolVersion: null, sensitiveValues: lease.sensitiveValues }), options.hooks).catch((error: unknown) => {
+    return withStdioClient(spec.key, spec.server, (client, lease) => fn({ client, protocolVersion: null, sensitiveValues: lease.sensitiveValues })).catch((error: unknown) => {
       throw upstreamFailure(error);
     });
   }

@@ -133,8 +133,8 @@ export class UpstreamSessionPool {
 
   /** Runs `fn` on an initialized session to `spec`, opened now or shared with other calls. */
   async use<T>(spec: UpstreamSpec, fn: (session: UpstreamSession) => Promise<T>, options: UseOptions = {}): Promise<T> {
-    // A shared stdio child is already pooled by the process pool (which relays its messages only to a call alone on it).
-    if (spec.transport === 'stdio') return withUpstreamClient(spec, fn, { signal: options.signal, connectTimeoutMs: options.connectTimeoutMs, hooks: options.hooks });
+    // A shared stdio child is already pooled by the process pool (and cannot tell callers apart).
+    if (spec.transport === 'stdio') return withUpstreamClient(spec, fn, { signal: options.signal, connectTimeoutMs: options.connectTimeoutMs });
     for (let attempt = 0; ; attempt++) {
       const pooled = await this.acquire(spec, options);
       const hooks = options.hooks ?? {};

@@ -48,39 +48,10 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
 setInterval(() => {}, 1000);
 `;
 
-// A raw JSON-RPC server that talks back during calls: "tell" logs its text, waits, then answers;
-// "ask" sends sampling/createMessage and answers with what came back (or the refusal).
-const RELAY = `
-import readline from 'node:readline';
-const write = (message) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', ...message }) + '\\n');
-const asked = new Map();
-let next = 0;
-readline.createInterface({ input: process.stdin }).on('line', (line) => {
-  const msg = JSON.parse(line);
-  if (msg.method === 'initialize') {
-    write({ id: msg.id, result: { protocolVersion: msg.params.protocolVersion, capabilities: { tools: {}, logging: {} }, serverInfo: { name: 'relay', version: '1' } } });
-  } else if (msg.method === 'tools/call' && msg.params.name === 'tell') {
-    write({ method: 'notifications/message', params: { level: 'info', data: msg.params.arguments.text } });
-    setTimeout(() => write({ id: msg.id, result: { content: [{ type: 'text', text: 'told' }] } }), 150);
-  } else if (msg.method === 'tools/call' && msg.params.name === 'ask') {
-    const id = 'ask-' + next++;
-    asked.set(id, msg.id);
-    setTimeout(() => write({ id, method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: 'who?' } }], maxTokens: 5 } }), 100);
-  } else if (asked.has(msg.id)) {
-    const text = msg.error ? 'refused: ' + msg.error.message : 'sampled: ' + msg.result.content.text;
-    write({ id: asked.get(msg.id), result: { content: [{ type: 'text', text }] } });
-    asked.delete(msg.id);
-  } else if (msg.id !== undefined && msg.method) {
-    write({ id: msg.id, result: {} });
-  }
-});
-`;
-
 let fixtures: string;
 let workRoot: string;
 let hang: string;
 let tiny: string;
-let relay: string;
 const spawned = new Set<number>();
 const settings = ['MCP_STDIO_ALLOWED_COMMANDS', 'MCP_STDIO_WORK_DIR', 'MCP_STDIO_START_TIMEOUT_SECONDS', 'MCP_STDIO_MAX_MESSAGE_BYTES', 'MCP_STDIO_IDLE_SECONDS', 'MCP_STDIO_MAX_PROCESSES'];
 
@@ -145,10 +116,8 @@ beforeAll(() => {
   tiny = path.join(fixtures, 'tiny.mjs');
   fs.writeFileSync(hang, HANG);
   fs.writeFileSync(tiny, TINY);
-  relay = path.join(fixtures, 'relay.mjs');
-  fs.writeFileSync(relay, RELAY);
   setSettings({
-    MCP_STDIO_ALLOWED_COMMANDS: [EVERYTHING, `${NODE} ${hang}`, `${NODE} ${tiny}`, `${NODE} ${relay}`].join(','),
+    MCP_STDIO_ALLOWED_COMMANDS: [EVERYTHING, `${NODE} ${hang}`, `${NODE} ${tiny}`].join(','),
     MCP_STDIO_WORK_DIR: workRoot,
   });
 });
@@ -258,38 +227,6 @@ describe('misbehaving servers', () => {
     expect(again.pid).not.toBe(pid);
     spawned.add(again.pid);
     again.release();
-  });
-});
-
-describe('relaying what the child asks and tells during a call', () => {
-  const text = (result: unknown) => (result as { content: { text: string }[] }).content[0]!.text;
-  const hooksOf = (name: string, logs: unknown[]) => ({
-    onLog: (params: { data?: unknown }) => void logs.push(params.data),
-    onServerRequest: async () => ({ role: 'assistant', content: { type: 'text', text: `from ${name}` }, model: 'stand-in' }),
-  });
-
-  it("gives the call alone on the child its log messages and its sampling request", async () => {
-    const spec = { command: NODE, args: [relay] };
-    const logs: unknown[] = [];
-    const told = await withStdioClient('relay', spec, (client) => client.callTool({ name: 'tell', arguments: { text: 'only me' } }), hooksOf('A', logs));
-    expect(text(told)).toBe('told');
-    expect(logs).toEqual(['only me']);
-    const asked = await withStdioClient('relay', spec, (client) => client.callTool({ name: 'ask', arguments: {} }), hooksOf('A', logs));
-    expect(text(asked)).toBe('sampled: from A');
-    // A call that relays nothing has the request refused.
-    expect(text(await withStdioClient('relay', spec, (client) => client.callTool({ name: 'ask', arguments: {} })))).toMatch(/^refused: .*does not relay it/);
-  });
-
-  it('with several calls on the child, gives their messages to none of them', async () => {
-    const spec = { command: NODE, args: [relay] };
-    const [a, b]: unknown[][] = [[], []];
-    const [told, asked] = await Promise.all([
-      withStdioClient('relay', spec, (client) => client.callTool({ name: 'tell', arguments: { text: 'for A' } }), hooksOf('A', a)),
-      withStdioClient('relay', spec, (client) => client.callTool({ name: 'ask', arguments: {} }), hooksOf('B', b)),
-    ]);
-    expect(text(told)).toBe('told');
-    expect(text(asked)).toMatch(/^refused: .*several calls are in progress/);
-    expect([a, b]).toEqual([[], []]);
   });
 });
 

@@ -11,27 +11,16 @@
 // - Stopping kills the whole process group and waits for the exit (./process.ts): no zombies.
 //   shutdownStdioPool() stops everything; a synchronous SIGKILL of every group on process exit is
 //   the last resort.
-// - The child's log messages and sampling/elicitation requests carry nothing that names the call
-//   they came for (one pipe, shared by every caller — of several agents, possibly). So they are
-//   relayed to the call in flight only while it is the only one; with several in flight, log
-//   messages are dropped and server requests refused — never given to a caller they may not be for.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ErrorCode,
-  LoggingMessageNotificationSchema,
-  McpError,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Db } from '@/db/client';
 import { AppError } from '@/lib/api/errors';
 import { env } from '@/lib/env';
 import { logger } from '@/lib/observability/logger';
 import { resolveSecret } from '@/lib/secrets/service';
-import type { CallHooks } from '../client/session-pool';
 import { checkStdioCommand } from './allowlist';
 import { buildStdioEnvironment, validateStdioEnv } from './environment';
 import { describeExit, killAllGroupsSync, settlesWithin, StdioProcess } from './process';
@@ -83,8 +72,6 @@ interface Entry {
   workDir: string;
   proc?: StdioProcess;
   client?: Client;
-  /** What the calls in flight want from the child (logs, server requests): relayed while there is exactly one. */
-  calls: Set<CallHooks>;
   stderr?: StderrCapture;
   /** Values of the child's registration variables (secrets resolved at start) to redact from what it says. */
   sensitiveValues: string[];
@@ -290,21 +277,7 @@ async function start(e: Entry): Promise<void> {
       logger().warn({ stdio_key: e.key, pid: proc.pid }, error.message);
     },
   });
-  // Offered to every child: a call that cannot relay them (its client does not offer them, or it
-  // is not alone on the child) has them refused, as a client without them would.
-  const client = new Client(CLIENT_INFO, { capabilities: { sampling: {}, elicitation: {} } });
-  const onlyCall = (): CallHooks | undefined => (e.calls.size === 1 ? e.calls.values().next().value : undefined);
-  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => onlyCall()?.onLog?.(n.params));
-  const relay = (method: 'sampling/createMessage' | 'elicitation/create') => async (req: { params: unknown }, extra: { signal: AbortSignal }) => {
-    const handler = onlyCall()?.onServerRequest;
-    if (!handler) {
-      const why = e.calls.size > 1 ? 'several calls are in progress on this shared server' : 'the call in progress does not relay it';
-      throw new McpError(ErrorCode.InvalidRequest, `${method} cannot be relayed: ${why}`);
-    }
-    return (await handler(method, req.params, extra.signal)) as never;
-  };
-  client.setRequestHandler(CreateMessageRequestSchema, relay('sampling/createMessage'));
-  client.setRequestHandler(ElicitRequestSchema, relay('elicitation/create'));
+  const client = new Client(CLIENT_INFO, { capabilities: {} });
   client.onerror = (error) => {
     if (!(error instanceof StdioMessageTooLargeError)) logger().debug({ stdio_key: e.key, err: error.message }, 'stdio transport error');
   };
@@ -388,7 +361,6 @@ async function acquire(key: string, spec: StdioServerSpec): Promise<{ entry: Ent
       workDir: workDirOf(key),
       ready: false,
       inUse: 0,
-      calls: new Set(),
       lastUsed: Date.now(),
       useOrder: ++pool.uses,
       failures: 0,
@@ -444,11 +416,9 @@ export async function withStdioClient<T>(
   key: string,
   spec: StdioServerSpec,
   fn: (client: Client, lease: StdioLease) => Promise<T>,
-  hooks: CallHooks = {},
 ): Promise<T> {
   const { entry, lease } = await acquire(key, spec);
   const proc = entry.proc;
-  entry.calls.add(hooks);
   try {
     return await fn(lease.client, lease);
   } catch (error) {
@@ -460,7 +430,6 @@ export async function withStdioClient<T>(
     }
     throw error;
   } finally {
-    entry.calls.delete(hooks);
     lease.release();
   }
 }
