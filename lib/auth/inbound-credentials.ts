@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual, X509Certificate } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { agents, type Agent } from '@/db/schema';
-import { unauthenticated } from '@/lib/api/errors';
+import { AppError, unauthenticated } from '@/lib/api/errors';
 import { env } from '@/lib/env';
 import { resolveSecret } from '@/lib/secrets/service';
 import { authLimiter } from '@/lib/accounts/throttle';
@@ -50,10 +50,22 @@ const certificateFingerprint = (cert: X509Certificate) => `mtls:${cert.fingerpri
 
 export type StaticCredentialAgent = Pick<Agent, 'organizationId' | 'enabled' | 'inboundAuthMethod' | 'bearerSecretRef' | 'inboundSecretRef' | 'mtlsCertRef'>;
 
-/** The fingerprint of the static credential the agent accepts now, or null (none, unreadable, not a static method). */
+/**
+ * The fingerprint of the static credential the agent accepts now, or null (none: no secret or
+ * certificate stored, not a static method). Throws when the store cannot be read right now (a
+ * database or key service failure): that says nothing about the credential.
+ */
 export async function currentStaticCredential(db: Db, agent: StaticCredentialAgent): Promise<string | null> {
   if (!agent.enabled) return null;
-  const read = (ref: string | null) => (ref ? resolveSecret({ db, orgId: agent.organizationId }, ref).catch(() => null) : Promise.resolve(null));
+  const read = async (ref: string | null) => {
+    if (!ref) return null;
+    try {
+      return await resolveSecret({ db, orgId: agent.organizationId }, ref);
+    } catch (error) {
+      if (error instanceof AppError && error.status === 404) return null;
+      throw error;
+    }
+  };
   if (agent.inboundAuthMethod === 'BEARER') {
     const secret = await read(agent.bearerSecretRef || agent.inboundSecretRef);
     return secret === null ? null : bearerFingerprint(secret);

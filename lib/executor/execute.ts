@@ -345,7 +345,12 @@ export async function executeTool(ctx: ExecuteCtx, request: ExecuteRequest): Pro
     };
     const called = await callWithTimeout(ctx, candidate, system, agent.id, input, timeoutMs, request, authorizeRelay);
     const output = capOutput(redact(called.result, called.secrets), config.maxOutputBytes);
-    outcome = { status: output.isError ? 'failed' : 'succeeded', errorText: output.isError ? 'The tool reported an error (isError)' : null, output };
+    const errorText = output.structureDropped
+      ? 'The result was larger than RUN_MAX_OUTPUT_BYTES; its structured content was left out'
+      : output.isError
+        ? 'The tool reported an error (isError)'
+        : null;
+    outcome = { status: output.isError ? 'failed' : 'succeeded', errorText, output };
     log.step('upstream', output.isError ? 'The tool answered with an error result' : 'The tool answered', {
       bytes: output.bytes,
       truncated: output.truncated,

@@ -20,7 +20,8 @@ describe('capOutput', () => {
     expect(plain.meta).toBeUndefined();
 
     const structured = capOutput({ content: [big], structuredContent: { rows: 'y'.repeat(2_000) } }, 1_000);
-    expect(structured).toMatchObject({ isError: true, truncated: true });
+    expect(structured).toMatchObject({ isError: true, truncated: true, structureDropped: true });
+    expect(plain.structureDropped).toBeUndefined();
     expect(structured.structuredContent).toBeUndefined();
     expect((structured.content.at(-1) as { text: string }).text).toContain('structured content was left out');
   });

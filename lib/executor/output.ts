@@ -30,6 +30,8 @@ export interface ToolOutput {
   meta?: Record<string, unknown>;
   isError: boolean;
   truncated: boolean;
+  /** The gateway left out the structured content (too large), which made this an error result. */
+  structureDropped?: boolean;
   /** Size of the result as returned by the upstream (after redaction), in bytes of JSON. */
   bytes: number;
 }
@@ -69,5 +71,5 @@ export function capOutput(result: { content?: unknown; structuredContent?: unkno
       (lostStructure ? '; its structured content was left out' : '') +
       ']',
   });
-  return { content: kept, isError: isError || lostStructure, truncated: true, bytes };
+  return { content: kept, isError: isError || lostStructure, truncated: true, ...(lostStructure && !isError ? { structureDropped: true } : {}), bytes };
 }

@@ -141,7 +141,7 @@ describe('elicitation relayed by policy', () => {
 
 describe('a client that does not read its stream', () => {
   it('has the stream closed at the cap on waiting messages, while the call itself completes and is recorded', async () => {
-    const ledger = new OutboundLedger({ ...DEFAULT_OUTBOUND_LIMITS, perStreamMessages: 2 });
+    const ledger = new OutboundLedger({ ...DEFAULT_OUTBOUND_LIMITS, perStreamBytes: 200 });
     setOutboundLedgerForTests(ledger);
     try {
       const client = await connect();
@@ -159,7 +159,7 @@ describe('a client that does not read its stream', () => {
           body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'test_tool_with_logging', arguments: {} } }),
         }),
       );
-      // Three log notifications then the answer, while nobody reads: the third passes the cap of two.
+      // Three log notifications then the answer, while nobody reads: together they pass the 200-byte cap.
       expect(call.headers.get('content-type')).toContain('text/event-stream');
       await new Promise((resolve) => setTimeout(resolve, 400));
       await expect(call.body!.getReader().read()).rejects.toBeInstanceOf(OutboundOverflowError);

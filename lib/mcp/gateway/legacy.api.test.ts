@@ -116,18 +116,22 @@ describe('legacy HTTP+SSE', () => {
   it('takes batches from 2024-11-05 clients and refuses them from 2025-06-18 on', async () => {
     const initialize = (protocolVersion: string) => ({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
     const auth = { authorization: `Bearer ${token}` };
-    const open = async (protocolVersion: string, batch: unknown[] = [{ jsonrpc: '2.0', id: 2, method: 'ping' }, { jsonrpc: '2.0', id: 3, method: 'ping' }]) => {
+    const open = async (protocolVersion: string, batch: unknown[] = [{ jsonrpc: '2.0', id: 2, method: 'ping' }, { jsonrpc: '2.0', id: 3, method: 'ping' }], before?: unknown) => {
       const res = await sseRoute.GET(new Request(new URL('/.well-known/mcp/sse', BASE), { headers: auth }));
       const reader = res.body!.getReader();
       const first = new TextDecoder().decode((await reader.read()).value);
       const path = /data: (\S+)/.exec(first)![1]!;
       const init = await post(messagesRoute.POST, path, initialize(protocolVersion), auth);
       expect(init.status).toBe(202);
+      if (before) expect((await post(messagesRoute.POST, path, before, auth)).status).toBe(202);
       const answer = await post(messagesRoute.POST, path, batch, auth);
       await reader.cancel();
       return { status: answer.status, code: answer.status === 202 ? null : ((await answer.json()) as { error: { code: number } }).error.code };
     };
     expect(await open('2024-11-05')).toEqual({ status: 202, code: null });
+    // A later initialize does not change the version the session negotiated first.
+    expect(await open('2024-11-05', undefined, initialize('2025-06-18'))).toEqual({ status: 202, code: null });
+    expect(await open('2025-06-18', undefined, initialize('2024-11-05'))).toEqual({ status: 400, code: -32600 });
     expect(await open('2025-06-18')).toEqual({ status: 400, code: -32600 });
     // The negotiated version decides: an unsupported version asked for is answered with the
     // latest, which has no batches.

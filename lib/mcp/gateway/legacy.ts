@@ -70,15 +70,16 @@ export async function postSseMessage(req: Request, scope: Scope): Promise<Respon
   const read = await readBody(req);
   if (!read.ok) return read.response;
   const body = read.body;
-  // The version negotiated at initialize decides whether batches are still allowed.
-  const negotiated = negotiatedProtocolVersion(body);
+  const refused = refusedMessage(body, session.protocolVersion);
+  if (refused) return refused;
+  // The version negotiated at the session's first initialize decides whether batches are allowed
+  // (a later initialize cannot change it).
+  const negotiated = session.protocolVersion === null ? negotiatedProtocolVersion(body) : null;
   if (negotiated !== null) {
     session.protocolVersion = negotiated;
     // Recorded for the other instances before the client hears back (they check batches too).
     await relay()?.noteProtocolVersion(id, negotiated);
   }
-  const refused = refusedMessage(body, session.protocolVersion);
-  if (refused) return refused;
   sseSessions().touch(id, who.actor.agentId);
   relay()?.touch(id);
   return session.transport.handlePostMessage(req, body);
@@ -112,7 +113,7 @@ async function relayToHolder(req: Request, id: string, actor: AgentActor): Promi
   const body = read.body;
   const refused = refusedMessage(body, record.protocolVersion) ?? (await refusedByTransport(req, body));
   if (refused) return refused;
-  const negotiated = negotiatedProtocolVersion(body);
+  const negotiated = record.protocolVersion === null ? negotiatedProtocolVersion(body) : null;
   if (negotiated !== null) await shared.noteProtocolVersion(id, negotiated);
   const url = new URL(req.url);
   let delivered: boolean;
@@ -145,7 +146,7 @@ function deliverRelayed(sessionId: string, message: RelayedMessage): void {
   const table = sseSessions();
   const session = table.get(sessionId, message.agentId);
   if (!session) return; // ended meanwhile, or not this agent's: the sender's record was stale
-  const negotiated = negotiatedProtocolVersion(message.body);
+  const negotiated = session.protocolVersion === null ? negotiatedProtocolVersion(message.body) : null;
   if (negotiated !== null) session.protocolVersion = negotiated;
   table.touch(sessionId, message.agentId);
   relay()?.touch(sessionId);

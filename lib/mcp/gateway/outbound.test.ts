@@ -22,24 +22,53 @@ function source() {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 describe('OutboundLedger', () => {
-  it('counts per agent, per organization and in all, and names the cap a message would pass', () => {
+  it('counts per agent, per organization and in all; under a full cap the largest other holder there is ended, never a smaller newcomer', () => {
     const ledger = new OutboundLedger(limits({ perAgentBytes: 100, perOrgBytes: 150, totalBytes: 200 }));
-    expect(ledger.take(alice, 100)).toBeNull();
-    expect(ledger.take(alice, 1)).toBe('agent');
-    expect(ledger.take(bob, 60)).toBe('org');
-    expect(ledger.take(bob, 50)).toBeNull();
-    expect(ledger.take(carol, 60)).toBe('total');
-    expect(ledger.held()).toBe(150);
-    ledger.give(alice, 100);
-    expect(ledger.held(alice)).toBe(0);
-    expect(ledger.take(carol, 60)).toBeNull();
-    expect(ledger.held({ orgId: 'o1' })).toBe(50);
+    const ended: string[] = [];
+    const account = (owner: typeof alice, name: string) => {
+      const a = new StreamAccount(owner, ledger);
+      a.onEvicted = (error) => {
+        ended.push(`${name}:${error.limit}`);
+        a.releaseAll();
+      };
+      return a;
+    };
+    const [a1, a2, b1, c1] = [account(alice, 'a1'), account(alice, 'a2'), account(bob, 'b1'), account(carol, 'c1')];
+    expect(a1.admit(90)).toBeNull();
+    // Alice's cap: a1 holds the most of hers, so it goes to make room for a2.
+    expect(a2.admit(20)).toBeNull();
+    expect(ended).toEqual(['a1:agent']);
+    expect(ledger.held(alice)).toBe(20);
+    // The holder that asks and holds the most is itself refused.
+    expect(a2.admit(90)).toBe('agent');
+    expect(b1.admit(100)).toBeNull();
+    // Org o1 is full (120 of 150): b1 (100) is its largest holder, not a2 (20).
+    expect(a2.admit(40)).toBeNull();
+    expect(ended).toEqual(['a1:agent', 'b1:org']);
+    expect(c1.admit(100)).toBeNull();
+    expect(ledger.held()).toBe(160);
+    // The process is full for dave's 50: c1, the largest holder anywhere, goes.
+    const d1 = account({ agentId: 'a4', orgId: 'o3' }, 'd1');
+    expect(d1.admit(50)).toBeNull();
+    expect(ended).toEqual(['a1:agent', 'b1:org', 'c1:total']);
+    expect(ledger.held()).toBe(110);
+    a2.releaseAll();
+    d1.releaseAll();
+    expect(ledger.held()).toBe(0);
+  });
+
+  it('lets a lone message through whatever its size, counted', () => {
+    const ledger = new OutboundLedger(limits({ perStreamBytes: 10, perAgentBytes: 10 }));
+    const a = new StreamAccount(alice, ledger);
+    expect(a.admit(500, true)).toBeNull();
+    expect(ledger.held(alice)).toBe(500);
+    expect(a.admit(1)).toBe('stream');
   });
 });
 
 describe('accountedStream', () => {
-  it('ends a stream whose reader does not keep up at its message cap, cancels the source, and gives back what it held', async () => {
-    const ledger = new OutboundLedger(limits({ perStreamMessages: 3 }));
+  it('ends a stream whose reader does not keep up at its byte cap, cancels the source, and gives back what it held', async () => {
+    const ledger = new OutboundLedger(limits({ perStreamBytes: 30 }));
     const src = source();
     const out = accountedStream(src.stream.getReader(), new StreamAccount(alice, ledger));
     for (let i = 0; i < 3; i++) src.push(10);
@@ -52,37 +81,37 @@ describe('accountedStream', () => {
     expect(ledger.held()).toBe(0);
   });
 
-  it("ends a stream at its agent's cap, counted over all the agent's streams", async () => {
+  it("under the agent's cap, ends the agent's stream that holds the most, not the one asking", async () => {
     const ledger = new OutboundLedger(limits({ perAgentBytes: 100 }));
-    const first = source();
-    const second = source();
-    accountedStream(first.stream.getReader(), new StreamAccount(alice, ledger));
-    const out = accountedStream(second.stream.getReader(), new StreamAccount(alice, ledger));
-    first.push(60);
-    second.push(30);
+    const hoarder = source();
+    const reader = source();
+    const hoarding = accountedStream(hoarder.stream.getReader(), new StreamAccount(alice, ledger));
+    const reading = accountedStream(reader.stream.getReader(), new StreamAccount(alice, ledger));
+    hoarder.push(30);
+    hoarder.push(50);
+    reader.push(10);
+    reader.push(20);
     await settle();
-    second.push(20);
-    await settle();
-    await expect(out.getReader().read()).rejects.toMatchObject({ limit: 'agent' });
-    expect(ledger.held(alice)).toBe(60);
+    await expect(hoarding.getReader().read()).rejects.toMatchObject({ limit: 'agent' });
+    expect(hoarder.cancelled()).toBeInstanceOf(OutboundOverflowError);
+    const r = reading.getReader();
+    expect((await r.read()).value?.length).toBe(10);
+    expect((await r.read()).value?.length).toBe(20);
+    expect(ledger.held(alice)).toBe(0);
   });
 
-  it('delivers everything in order to a reader that keeps up, counting nothing, and earlier reads first', async () => {
-    const ledger = new OutboundLedger(limits({ perStreamMessages: 1 }));
+  it('delivers a burst to a reader that keeps up, and earlier reads first', async () => {
+    const ledger = new OutboundLedger(limits({ perStreamBytes: 100 }));
     const src = source();
-    const reader = src.stream.getReader();
-    const out = accountedStream(reader, new StreamAccount(alice, ledger), [Promise.resolve({ done: false as const, value: bytes(1) })]).getReader();
-    const sizes: number[] = [];
+    const out = accountedStream(src.stream.getReader(), new StreamAccount(alice, ledger), [Promise.resolve({ done: false as const, value: bytes(1) })]).getReader();
     expect((await out.read()).value?.length).toBe(1);
-    for (let n = 2; n <= 6; n++) {
-      const next = out.read();
-      src.push(n);
-      sizes.push((await next).value!.length);
-      expect(ledger.held()).toBe(0);
-    }
+    // 2,000 small events at once: more than any message count, far less than the byte cap in flight.
+    for (let i = 0; i < 2_000; i++) src.push(2);
     src.end();
-    expect(await out.read()).toEqual({ done: true, value: undefined });
-    expect(sizes).toEqual([2, 3, 4, 5, 6]);
+    let total = 0;
+    for (let r = await out.read(); !r.done; r = await out.read()) total += r.value.length;
+    expect(total).toBe(4_000);
+    expect(ledger.held()).toBe(0);
   });
 
   it('gives back what it held when the client goes away, and delivers what was queued before a normal end', async () => {
@@ -90,8 +119,9 @@ describe('accountedStream', () => {
     const gone = source();
     const left = accountedStream(gone.stream.getReader(), new StreamAccount(alice, ledger));
     gone.push(40);
+    gone.push(40);
     await settle();
-    expect(ledger.held()).toBe(40);
+    expect(ledger.held()).toBe(80);
     await left.cancel('client left');
     expect(ledger.held()).toBe(0);
     expect(gone.cancelled()).toBe('client left');

@@ -1,17 +1,16 @@
 // What the gateway holds in memory for MCP clients that do not read as fast as messages come:
 // an upstream that floods progress or log notifications toward a client that stopped reading
 // must not grow this process's memory without bound. Every message waiting for a slow reader —
-// on a Streamable HTTP response stream, or in a legacy SSE session's queue — is counted against
-// its stream (messages and bytes), its agent, its organization and this process; the message that
-// would pass any cap ends that stream instead (the client is disconnected; the session's other
-// streams and the calls behind them go on). A message a reader is already waiting for is handed
-// over at once and never counted, so a client that keeps up never meets these caps.
+// on a Streamable HTTP response stream, or in a legacy SSE session's queue — is counted in bytes
+// against its stream, its agent, its organization and this process. A stream that would pass its
+// own cap is ended (the client is disconnected; the session's other streams and the calls behind
+// them go on); under a full shared cap, the stream holding the most there is ended instead. A
+// message a reader is already waiting for is handed over at once and never counted, and a lone
+// message always goes, so a client that keeps up never meets these caps.
 import { logger } from '@/lib/observability/logger';
 
 export interface OutboundLimits {
-  /** Messages one stream may have waiting. */
-  perStreamMessages: number;
-  /** Bytes one stream may have waiting. */
+  /** Bytes one stream may have waiting (a lone message always goes: nothing else waits then). */
   perStreamBytes: number;
   /** Bytes all streams of one agent may have waiting. */
   perAgentBytes: number;
@@ -23,7 +22,6 @@ export interface OutboundLimits {
 
 const MiB = 1024 * 1024;
 export const DEFAULT_OUTBOUND_LIMITS: OutboundLimits = {
-  perStreamMessages: 1000,
   perStreamBytes: 64 * MiB,
   perAgentBytes: 128 * MiB,
   perOrgBytes: 512 * MiB,
@@ -37,37 +35,61 @@ export interface StreamOwner {
   orgId: string;
 }
 
-/** Bytes waiting, per agent, per organization and in all. */
+/**
+ * Bytes waiting, per agent, per organization and in all, and the streams holding them. When a
+ * shared cap (agent, org, process) is full, the stream holding the most within it is ended — not
+ * the one that asks for room: a client that reads is never ended for what another one hoards.
+ */
 export class OutboundLedger {
   private readonly byAgent = new Map<string, number>();
   private readonly byOrg = new Map<string, number>();
   private heldTotal = 0;
+  /** Streams with bytes waiting. */
+  private readonly holders = new Set<StreamAccount>();
 
   constructor(readonly limits: OutboundLimits = DEFAULT_OUTBOUND_LIMITS) {}
 
-  /** Counts `bytes` for the owner, or names the cap it would pass (and counts nothing). */
-  take(owner: StreamOwner, bytes: number): Exclude<OutboundLimit, 'stream'> | null {
-    const agent = (this.byAgent.get(owner.agentId) ?? 0) + bytes;
-    const org = (this.byOrg.get(owner.orgId) ?? 0) + bytes;
-    if (agent > this.limits.perAgentBytes) return 'agent';
-    if (org > this.limits.perOrgBytes) return 'org';
+  /** Which shared cap `bytes` more for `owner` would pass, or null. */
+  private over(owner: StreamOwner, bytes: number): Exclude<OutboundLimit, 'stream'> | null {
+    if ((this.byAgent.get(owner.agentId) ?? 0) + bytes > this.limits.perAgentBytes) return 'agent';
+    if ((this.byOrg.get(owner.orgId) ?? 0) + bytes > this.limits.perOrgBytes) return 'org';
     if (this.heldTotal + bytes > this.limits.totalBytes) return 'total';
-    this.byAgent.set(owner.agentId, agent);
-    this.byOrg.set(owner.orgId, org);
-    this.heldTotal += bytes;
     return null;
   }
 
-  give(owner: StreamOwner, bytes: number): void {
+  /**
+   * Counts `bytes` for `account`, ending the largest other holders under a full cap to make room;
+   * names the cap when `account` itself holds the most there (nothing counted then). `force`:
+   * counted whatever the caps (a lone message).
+   */
+  take(account: StreamAccount, bytes: number, force = false): Exclude<OutboundLimit, 'stream'> | null {
+    const { owner } = account;
+    for (let limit = force ? null : this.over(owner, bytes); limit; limit = this.over(owner, bytes)) {
+      const within = (a: StreamAccount) =>
+        limit === 'agent' ? a.owner.agentId === owner.agentId : limit === 'org' ? a.owner.orgId === owner.orgId : true;
+      let largest: StreamAccount | undefined;
+      for (const a of this.holders) if (within(a) && (!largest || a.held > largest.held)) largest = a;
+      if (!largest || largest === account || largest.held <= account.held) return limit;
+      largest.evict(limit);
+    }
+    this.byAgent.set(owner.agentId, (this.byAgent.get(owner.agentId) ?? 0) + bytes);
+    this.byOrg.set(owner.orgId, (this.byOrg.get(owner.orgId) ?? 0) + bytes);
+    this.heldTotal += bytes;
+    if (bytes > 0) this.holders.add(account);
+    return null;
+  }
+
+  give(account: StreamAccount, bytes: number): void {
     if (bytes <= 0) return;
     const left = (map: Map<string, number>, key: string) => {
       const value = (map.get(key) ?? 0) - bytes;
       if (value > 0) map.set(key, value);
       else map.delete(key);
     };
-    left(this.byAgent, owner.agentId);
-    left(this.byOrg, owner.orgId);
+    left(this.byAgent, account.owner.agentId);
+    left(this.byOrg, account.owner.orgId);
     this.heldTotal = Math.max(0, this.heldTotal - bytes);
+    if (account.held <= 0) this.holders.delete(account);
   }
 
   /** What is held now (tests, metrics). */
@@ -97,47 +119,54 @@ export class OutboundOverflowError extends Error {
 }
 
 /**
- * One stream's account: its own caps, and the ledger's for its owner. `admit` before a message
- * is queued for a slow reader, `release` when the reader takes it, `releaseAll` when the stream ends.
+ * One stream's account: its own cap, and the ledger's for its owner. `admit` before a message is
+ * queued for a slow reader, `release` when the reader takes it, `releaseAll` when the stream
+ * ends. The stream sets `onEvicted`: how to end it when the ledger picks it to make room.
  */
 export class StreamAccount {
-  private messages = 0;
-  private bytes = 0;
+  /** Bytes of this stream waiting for its reader. */
+  held = 0;
+  onEvicted?: (error: OutboundOverflowError) => void;
 
   constructor(
-    private readonly owner: StreamOwner,
+    readonly owner: StreamOwner,
     private readonly ledger: OutboundLedger = outboundLedger(),
   ) {}
 
-  admit(bytes: number): OutboundLimit | null {
-    const { perStreamMessages, perStreamBytes } = this.ledger.limits;
-    if (this.messages + 1 > perStreamMessages || this.bytes + bytes > perStreamBytes) return 'stream';
-    const refused = this.ledger.take(this.owner, bytes);
+  /** `alone`: nothing of this stream waits yet — a lone message always goes (as a reader that keeps up sees it). */
+  admit(bytes: number, alone = false): OutboundLimit | null {
+    if (!alone && this.held + bytes > this.ledger.limits.perStreamBytes) return 'stream';
+    const refused = this.ledger.take(this, bytes, alone);
     if (refused) return refused;
-    this.messages += 1;
-    this.bytes += bytes;
+    this.held += bytes;
     return null;
   }
 
   release(bytes: number): void {
-    this.messages = Math.max(0, this.messages - 1);
-    this.bytes -= bytes;
-    this.ledger.give(this.owner, bytes);
+    this.held = Math.max(0, this.held - bytes);
+    this.ledger.give(this, bytes);
   }
 
   releaseAll(): void {
-    this.ledger.give(this.owner, this.bytes);
-    this.messages = 0;
-    this.bytes = 0;
+    const bytes = this.held;
+    this.held = 0;
+    this.ledger.give(this, bytes);
   }
 
   /** Logs the overflow (who, which cap; never content) and returns the error to end the stream with. */
   overflow(limit: OutboundLimit): OutboundOverflowError {
     logger().warn(
-      { agent_id: this.owner.agentId, org_id: this.owner.orgId, limit, waiting_messages: this.messages, waiting_bytes: this.bytes },
+      { agent_id: this.owner.agentId, org_id: this.owner.orgId, limit, waiting_bytes: this.held },
       'MCP client not reading: stream closed at its cap',
     );
     return new OutboundOverflowError(limit);
+  }
+
+  /** Ended by the ledger to make room under a full shared cap (this stream held the most there). */
+  evict(limit: OutboundLimit): void {
+    const error = this.overflow(limit);
+    if (this.onEvicted) this.onEvicted(error);
+    else this.releaseAll();
   }
 }
 
@@ -189,7 +218,7 @@ export function accountedStream(
           out.enqueue(value);
           continue;
         }
-        const refused = account.admit(value.byteLength);
+        const refused = account.admit(value.byteLength, queue.length === 0);
         if (refused) {
           fail(account.overflow(refused));
           return;
@@ -201,6 +230,7 @@ export function accountedStream(
     }
   };
 
+  account.onEvicted = fail;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {

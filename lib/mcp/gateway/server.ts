@@ -79,6 +79,11 @@ function answerBadParamsAsInvalidParams(server: Server, agentId: string): void {
 /** JSON-RPC server error for a request refused for load, not for what it asked. */
 const TOO_MANY_REQUESTS = -32000;
 
+/** An upstream result's _meta without keys in the gateway's own `agentxsuite/` namespace. */
+function upstreamMeta(meta: Record<string, unknown> | undefined): Record<string, unknown> {
+  return meta ? Object.fromEntries(Object.entries(meta).filter(([key]) => !key.startsWith('agentxsuite/'))) : {};
+}
+
 export function createGatewayServer(ctx: GatewayCtx): Server {
   const agent = ctx.actor;
   const server = new Server(GATEWAY_INFO, {
@@ -205,8 +210,8 @@ export function createGatewayServer(ctx: GatewayCtx): Server {
         content: result.content as CallToolResult['content'],
         ...(result.structuredContent !== undefined ? { structuredContent: result.structuredContent as Record<string, unknown> } : {}),
         ...(result.isError ? { isError: true } : {}),
-        // The upstream's own _meta passes through; the gateway's keys are added (and win).
-        _meta: { ...result.meta, 'agentxsuite/run_id': result.run_id, ...(result.truncated ? { 'agentxsuite/truncated': true } : {}) },
+        // The upstream's own _meta passes through, except keys in the gateway's namespace: those are ours alone.
+        _meta: { ...upstreamMeta(result.meta), 'agentxsuite/run_id': result.run_id, ...(result.truncated ? { 'agentxsuite/truncated': true } : {}) },
       };
     } catch (error) {
       if (error instanceof AppError && error.status < 500) return refusalResult(error);

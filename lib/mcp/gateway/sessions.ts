@@ -165,22 +165,28 @@ export async function recheckSessions(db: Db, agentId?: string): Promise<number>
   ]);
   const valid = new Set(validTokens.map((t) => t.jti));
   const enabled = new Map(enabledAgents.map((a) => [a.id, a]));
-  // The static credential each agent with such sessions accepts now (read once per agent).
+  // The static credential each agent with such sessions accepts now (read once per agent; one
+  // that cannot be read right now is left for the next round, not taken as rotated).
   const staticAgents = [...new Set(live.filter((e) => e.value.jti === null && e.value.credential).map((e) => e.ownerKey))];
   const current = new Map<string, string | null>();
   await Promise.all(
     staticAgents.map(async (id) => {
       const agent = enabled.get(id);
-      current.set(id, agent ? await currentStaticCredential(db, agent) : null);
+      try {
+        current.set(id, agent ? await currentStaticCredential(db, agent) : null);
+      } catch (error) {
+        logger().warn({ err: error, agent_id: id }, 'could not read an agent credential to check its open MCP sessions');
+      }
     }),
   );
   const stale = (e: { ownerKey: string; value: { jti: string | null; credential: string | null } }) =>
     !enabled.has(e.ownerKey) ||
     (e.value.jti !== null && !valid.has(e.value.jti)) ||
-    (e.value.jti === null && e.value.credential !== null && current.get(e.ownerKey) !== e.value.credential);
-  const mine = (e: { ownerKey: string }) => agentId === undefined || e.ownerKey === agentId;
-  const closed =
-    (g.__axsMcpSessions?.removeWhere((e) => mine(e) && stale(e)) ?? 0) + (s.__axsSseSessions?.removeWhere((e) => mine(e) && stale(e)) ?? 0);
+    (e.value.jti === null && e.value.credential !== null && current.has(e.ownerKey) && current.get(e.ownerKey) !== e.value.credential);
+  // Only the sessions read above: one opened meanwhile was checked by its own request.
+  const checked = new Set(live.map((e) => e.id));
+  const closing = (e: { id: string; ownerKey: string; value: { jti: string | null; credential: string | null } }) => checked.has(e.id) && stale(e);
+  const closed = (g.__axsMcpSessions?.removeWhere(closing) ?? 0) + (s.__axsSseSessions?.removeWhere(closing) ?? 0);
   if (closed) logger().info({ closed }, 'closed MCP sessions whose credential no longer holds');
   return closed;
 }

@@ -199,6 +199,13 @@ export class WebSseServerTransport implements Transport {
     this.maxMessageBytes = positive(options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES, 'maxMessageBytes');
     this.maxBatchSize = positive(options.maxBatchSize, DEFAULT_MAX_BATCH_SIZE, 'maxBatchSize');
     this.account = options.account;
+    if (this.account) {
+      // Picked by the ledger to make room under a full shared cap: closed as at its own caps.
+      this.account.onEvicted = (error) => {
+        this.onerror?.(error);
+        this.shutdown(error);
+      };
+    }
 
     this.stream = new ReadableStream<Uint8Array>(
       {
