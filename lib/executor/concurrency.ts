@@ -30,5 +30,3 @@ export const runsInFlight = (agentId: string): number => runs.get(agentId) ?? 0;
 
 /** A release function, or null when the gateway already handles `max` MCP requests of the agent. */
 export const takeMcpRequestSlot = (agentId: string, max: number): (() => void) | null => take(mcpRequests, agentId, max);
-
-export const mcpRequestsInFlight = (agentId: string): number => mcpRequests.get(agentId) ?? 0;

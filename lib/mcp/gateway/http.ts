@@ -23,7 +23,7 @@ export function jsonRpcError(status: number, code: number, message: string, head
 }
 
 /** Protocol versions from which JSON-RPC batches are no longer part of the protocol. */
-export const NO_BATCH_FROM = '2025-06-18';
+const NO_BATCH_FROM = '2025-06-18';
 
 /**
  * The version a session runs at after this initialize request: the one asked for when supported,

@@ -40,7 +40,7 @@ export async function openSse(req: Request, scope: Scope): Promise<Response> {
   if (!hasRoomFor(table, actor)) {
     return jsonRpcError(429, -32000, 'Too many open MCP sessions; close some or wait for idle ones to expire', { 'retry-after': '30' });
   }
-  const transport = new WebSseServerTransport({ messagesUrl: `${base(scope)}/messages`, account: new StreamAccount({ agentId: actor.agentId, orgId: actor.orgId }) });
+  const transport = new WebSseServerTransport({ messagesUrl: `${base(scope)}/messages`, account: new StreamAccount(actor) });
   const session = { transport, jti: actor.jti, credential: actor.credential ?? null, protocolVersion: null as string | null };
   table.add(transport.sessionId, session, { ownerKey: actor.agentId, orgId: actor.orgId });
   const shared = relay();

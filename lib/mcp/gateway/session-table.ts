@@ -147,7 +147,7 @@ export class SessionTable<T> {
   }
 
   /** Whether this table holds a session of the owner (one it could evict). */
-  private holdsOneOf(ownerKey: string): boolean {
+  holdsOneOf(ownerKey: string): boolean {
     for (const entry of this.entries.values()) if (entry.ownerKey === ownerKey) return true;
     return false;
   }

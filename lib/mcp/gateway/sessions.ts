@@ -113,7 +113,7 @@ export function listenToCluster(bus: ClusterBus = getClusterBus()): void {
  */
 export function hasRoomFor<T>(table: SessionTable<T>, actor: { agentId: string; orgId: string }): boolean {
   const ownerFull = table.countForOwner(actor.agentId) >= table.maxPerOwner;
-  if (ownerFull && !(table.evictLeastRecentOfOwner && table.list().some((e) => e.ownerKey === actor.agentId))) return false;
+  if (ownerFull && !(table.evictLeastRecentOfOwner && table.holdsOneOf(actor.agentId))) return false;
   const freed = ownerFull ? 1 : 0;
   return table.countForOrg(actor.orgId) - freed < table.maxPerOrg && table.countAll() - freed < table.maxTotal;
 }

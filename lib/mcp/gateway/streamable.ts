@@ -121,8 +121,7 @@ export async function handleStreamableHttp(
     }
     table.touch(sessionId, actor.agentId);
     const response = await session.transport.handleRequest(req, { parsedBody: body });
-    const owner = { agentId: actor.agentId, orgId: actor.orgId };
-    return req.method === 'GET' ? openedAtOnce(response, owner) : singleAnswerAsJson(response, owner);
+    return req.method === 'GET' ? openedAtOnce(response, actor) : singleAnswerAsJson(response, actor);
   }
 
   if (req.method !== 'POST' || Array.isArray(body) || !isInitializeRequest(body as JSONRPCMessage)) {
@@ -151,5 +150,5 @@ export async function handleStreamableHttp(
     if (transport.sessionId) table.remove(transport.sessionId, actor.agentId);
   };
   await server.connect(transport);
-  return singleAnswerAsJson(await transport.handleRequest(req, { parsedBody: body }), { agentId: actor.agentId, orgId: actor.orgId });
+  return singleAnswerAsJson(await transport.handleRequest(req, { parsedBody: body }), actor);
 }
